@@ -124,7 +124,7 @@ class Sequential:
         return {f"{layer.name}.{p}": getattr(layer, "d" + p) for layer in self.layers for p in ("W", "b")}
 
     def set_parameters(self, params):
-        """Replace parameters from a ``{"0.W": ..., ...}`` dict; names and shapes must match exactly."""
+        """Copy values into the parameters from a ``{"0.W": ..., ...}`` dict; names and shapes must match exactly."""
         own = self.parameters()
         missing, extra = sorted(set(own) - set(params)), sorted(set(params) - set(own))
         if missing or extra:
@@ -137,11 +137,9 @@ class Sequential:
                     f"set_parameters: {key} of {layer.describe()} has shape {tuple(own[key].shape)}, "
                     f"got {tuple(value.shape)}"
                 )
-        for key, value in params.items():
-            index, p = key.split(".")
-            layer = self.layers[int(index)]
+        for key, value in params.items():  # in place, so references held by an optimizer stay valid
             xp = namespace(own[key])
-            setattr(layer, p, xp.asarray(value, dtype=own[key].dtype, copy=True))
+            own[key][...] = xp.asarray(value, dtype=own[key].dtype)
 
     @property
     def n_params(self):
