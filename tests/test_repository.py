@@ -35,7 +35,7 @@ def test_environment_yml_names_every_runtime_dependency_with_the_same_pin():
     for dep in env["dependencies"]:
         entries = dep["pip"] if isinstance(dep, dict) else [dep]
         for entry in entries:
-            if entry.startswith("-"):
+            if entry.startswith("-") or "=" not in entry:
                 continue
             name, _, version = re.split(r"(==|=)", entry, maxsplit=1)
             names[name.strip().lower()] = version.strip()
