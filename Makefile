@@ -13,6 +13,7 @@ TORCH := torch==2.13.0+cpu
 TORCH_INDEX := $(if $(wildcard /opt/wheels/torch-2.13.0+cpu*),,--extra-index-url https://download.pytorch.org/whl/cpu)
 
 export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -49,6 +50,13 @@ serve: book
 
 colab-cells: $(STAMP)
 	$(BIN)/python tools/colab_cell.py --write
+
+student-edition: $(STAMP)
+	$(BIN)/python tools/student_edition.py --out student
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out grades/grades.csv
 
 clean:
 	rm -rf _build
