@@ -36,10 +36,15 @@ def check_matrix(X, what, n_cols=None, where=""):
 def check_finite(X, what, where=""):
     """Require every entry of ``X`` to be finite."""
     xp = namespace(X)
-    if not bool(xp.all(xp.isfinite(X))):
+    finite = xp.isfinite(X)
+    if not bool(xp.all(finite)):
         prefix = f"{where}: " if where else ""
-        n_bad = int(xp.sum(xp.astype(~xp.isfinite(X), xp.int64)))
-        raise NonFiniteError(f"{prefix}{what} contains {n_bad} NaN or infinite value(s); all entries must be finite")
+        n_bad = int(xp.sum(xp.astype(~finite, xp.int64)))
+        first = tuple(int(i[0]) for i in xp.nonzero(~finite)) if X.ndim else ()
+        raise NonFiniteError(
+            f"{prefix}{what} of shape {tuple(X.shape)} contains {n_bad} NaN or infinite value(s), "
+            f"the first at index {first} ({float(X[first])}); all entries must be finite"
+        )
 
 
 def check_same_shape(Y, T, where):

@@ -5,6 +5,9 @@ PyTorch's ``nn.Linear.weight`` is ``(n_out, n_in)`` and computes ``X @ weight.T 
 So ``torch weight = W.T`` and ``Keras kernel = W``. Copies are exact (no rounding) when
 the dtypes match.
 
+To compare a float64 Keras model with mlplib, call it (``kmodel(X)``): ``kmodel.predict(X)``
+first casts ``X`` to ``keras.config.floatx()``, float32 by default.
+
 torch and keras are imported only when these functions are called. Import TensorFlow with
 ``TF_CPP_MIN_LOG_LEVEL=3`` set (see CONTRIBUTING.md).
 """
@@ -21,9 +24,24 @@ def _torch_linears(net):
     return [m for m in net.modules() if isinstance(m, nn.Linear)]
 
 
-def _check_counts(model, n, framework):
-    if n != len(model.layers):
-        raise ShapeError(f"{framework} model has {n} dense layers, the mlplib model has {len(model.layers)}")
+def _check_counts(model, shapes, framework):
+    """Require one framework dense layer per mlplib layer; ``shapes`` lists their ``(n_in, n_out)``."""
+    if len(shapes) != len(model.layers):
+        theirs = ", ".join(f"{i} -> {o}" for i, o in shapes) or "none"
+        ours = ", ".join(f"{layer.n_in} -> {layer.n_out}" for layer in model.layers)
+        raise ShapeError(
+            f"{framework} model has {len(shapes)} dense layers ({theirs}) but the mlplib model has "
+            f"{len(model.layers)} ({ours}); they must correspond one to one"
+        )
+
+
+def _torch_shapes(linears):
+    return [(lin.in_features, lin.out_features) for lin in linears]
+
+
+def _require_torch_bias(layer, lin):
+    if lin.bias is None:
+        raise ValueError(f"{layer.describe()}: the PyTorch Linear has no bias (bias=False); mlplib layers always have one")
 
 
 def copy_to_torch(model, net):
@@ -31,7 +49,7 @@ def copy_to_torch(model, net):
     import torch
 
     linears = _torch_linears(net)
-    _check_counts(model, len(linears), "PyTorch")
+    _check_counts(model, _torch_shapes(linears), "PyTorch")
     with torch.no_grad():
         for layer, lin in zip(model.layers, linears):
             if tuple(lin.weight.shape) != (layer.n_out, layer.n_in):
@@ -39,6 +57,7 @@ def copy_to_torch(model, net):
                     f"{layer.describe()}: PyTorch Linear weight is {tuple(lin.weight.shape)}, "
                     f"expected (n_out, n_in) = {(layer.n_out, layer.n_in)}"
                 )
+            _require_torch_bias(layer, lin)
             lin.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.W.T)))
             lin.bias.copy_(torch.from_numpy(layer.b))
 
@@ -46,9 +65,10 @@ def copy_to_torch(model, net):
 def copy_from_torch(model, net):
     """Read the ``nn.Linear`` parameters of ``net`` into mlplib (``W = weight.T``)."""
     linears = _torch_linears(net)
-    _check_counts(model, len(linears), "PyTorch")
+    _check_counts(model, _torch_shapes(linears), "PyTorch")
     params = {}
     for layer, lin in zip(model.layers, linears):
+        _require_torch_bias(layer, lin)
         params[f"{layer.name}.W"] = lin.weight.detach().cpu().numpy().T
         params[f"{layer.name}.b"] = lin.bias.detach().cpu().numpy()
     model.set_parameters(params)
@@ -92,12 +112,27 @@ def _keras_denses(kmodel):
     return [layer for layer in kmodel.layers if isinstance(layer, keras.layers.Dense)]
 
 
+def _keras_weights(layer, dense):
+    """``(kernel, bias)`` of a Keras ``Dense`` layer, which must be built and have a bias."""
+    weights = dense.get_weights()
+    if len(weights) != 2:
+        raise ValueError(
+            f"{layer.describe()}: Keras Dense {dense.name!r} has {len(weights)} weight arrays, expected kernel and bias "
+            "(build the model, e.g. with keras.Input, and keep use_bias=True)"
+        )
+    return weights
+
+
+def _keras_shapes(denses):
+    return [(d.kernel.shape[0] if d.built else "?", d.units) for d in denses]
+
+
 def copy_to_keras(model, kmodel):
     """Write mlplib's parameters into the ``Dense`` layers of a Keras model (``kernel = W``)."""
     denses = _keras_denses(kmodel)
-    _check_counts(model, len(denses), "Keras")
+    _check_counts(model, _keras_shapes(denses), "Keras")
     for layer, dense in zip(model.layers, denses):
-        kernel, bias = dense.get_weights()
+        kernel, bias = _keras_weights(layer, dense)
         if kernel.shape != layer.W.shape:
             raise ShapeError(f"{layer.describe()}: Keras kernel is {kernel.shape}, expected {layer.W.shape}")
         dense.set_weights([np.asarray(layer.W, kernel.dtype), np.asarray(layer.b, bias.dtype)])
@@ -106,12 +141,26 @@ def copy_to_keras(model, kmodel):
 def copy_from_keras(model, kmodel):
     """Read the ``Dense`` kernels and biases of a Keras model into mlplib."""
     denses = _keras_denses(kmodel)
-    _check_counts(model, len(denses), "Keras")
+    _check_counts(model, _keras_shapes(denses), "Keras")
     params = {}
     for layer, dense in zip(model.layers, denses):
-        kernel, bias = dense.get_weights()
+        kernel, bias = _keras_weights(layer, dense)
         params[f"{layer.name}.W"], params[f"{layer.name}.b"] = kernel, bias
     model.set_parameters(params)
+
+
+def _keras_leaky_relu(alpha):
+    """``z if z > 0 else alpha * z`` in the tensor's own dtype.
+
+    Keras's ``LeakyReLU`` layer goes through ``tf.nn.leaky_relu``, whose ``alpha`` is a float32
+    attribute: in a float64 model 0.01 becomes 0.009999999776, a relative error of 2e-8.
+    """
+    import keras
+
+    def leaky_relu(Z):
+        return keras.ops.where(Z > 0, Z, Z * alpha)
+
+    return leaky_relu
 
 
 def to_keras(model):
@@ -124,7 +173,7 @@ def to_keras(model):
         name = layer.activation.name
         if name == "leaky_relu":
             layers.append(keras.layers.Dense(layer.n_out, dtype=dtype))
-            layers.append(keras.layers.LeakyReLU(negative_slope=layer.activation.alpha, dtype=dtype))
+            layers.append(keras.layers.Activation(_keras_leaky_relu(layer.activation.alpha), dtype=dtype))
         elif name in ("identity", "sigmoid", "tanh", "relu", "softmax"):
             layers.append(keras.layers.Dense(layer.n_out, activation="linear" if name == "identity" else name, dtype=dtype))
         else:
