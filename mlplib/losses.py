@@ -12,7 +12,7 @@ computing :math:`\log(\mathrm{softmax}(Z))` in two steps gives :math:`\log 0 = -
 """
 from .activations import sigmoid, softmax
 from .backend import namespace
-from .errors import check_same_shape
+from .errors import check_matrix, check_same_shape
 
 
 class Loss:
@@ -34,8 +34,24 @@ class Loss:
         check_same_shape(Y, T, f"loss {self.name}")
         return namespace(Y, T)
 
+    def _check_targets(self, xp, T, what):
+        """Targets of a cross-entropy are probabilities: every entry in [0, 1]."""
+        if bool(xp.any(T < 0)) or bool(xp.any(T > 1)):
+            raise ValueError(
+                f"loss {self.name}: targets must be {what} with entries in [0, 1], got values from "
+                f"{float(xp.min(T))} to {float(xp.max(T))}"
+            )
+
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def _n_entries(Y):
+    """Number of entries of ``Y`` (``Y.size`` is a method on PyTorch tensors, so use the shape)."""
+    n = 1
+    for d in Y.shape:
+        n *= d
+    return n
 
 
 class MeanSquaredError(Loss):
@@ -47,11 +63,11 @@ class MeanSquaredError(Loss):
     def value(self, Y, T):
         xp = self._check(Y, T)
         D = Y - T
-        return xp.sum(D * D) / D.size
+        return xp.sum(D * D) / _n_entries(D)
 
     def gradient(self, Y, T):
         self._check(Y, T)
-        return 2 * (Y - T) / Y.size
+        return 2 * (Y - T) / _n_entries(Y)
 
 
 class HalfSumSquaredError(Loss):
@@ -83,11 +99,13 @@ class BinaryCrossEntropy(Loss):
 
     def value(self, Z, T):
         xp = self._check(Z, T)
-        return xp.sum(xp.maximum(Z, xp.zeros_like(Z)) - Z * T + xp.log1p(xp.exp(-xp.abs(Z)))) / Z.size
+        self._check_targets(xp, T, "probabilities")
+        return xp.sum(xp.maximum(Z, xp.zeros_like(Z)) - Z * T + xp.log1p(xp.exp(-xp.abs(Z)))) / _n_entries(Z)
 
     def gradient(self, Z, T):
-        self._check(Z, T)
-        return (sigmoid(Z) - T) / Z.size
+        xp = self._check(Z, T)
+        self._check_targets(xp, T, "probabilities")
+        return (sigmoid(Z) - T) / _n_entries(Z)
 
 
 class CategoricalCrossEntropy(Loss):
@@ -102,11 +120,19 @@ class CategoricalCrossEntropy(Loss):
     name = "categorical_cross_entropy"
     fused_activation = "softmax"
 
+    def _check(self, Z, T):
+        check_matrix(Z, "logits Z", where=f"loss {self.name}")
+        xp = super()._check(Z, T)
+        self._check_targets(xp, T, "one-hot or probability rows")
+        return xp
+
     def value(self, Z, T):
         xp = self._check(Z, T)
         m = xp.max(Z, axis=1, keepdims=True)
         logsumexp = m + xp.log(xp.sum(xp.exp(Z - m), axis=1, keepdims=True))
-        return xp.sum(logsumexp * xp.sum(T, axis=1, keepdims=True) - T * Z) / Z.shape[0]
+        # (N, 1) and (N, m) terms are summed separately: subtracting them first would broadcast
+        # the log-sum-exp across the m columns and count it m times.
+        return (xp.sum(logsumexp * xp.sum(T, axis=1, keepdims=True)) - xp.sum(T * Z)) / Z.shape[0]
 
     def gradient(self, Z, T):
         self._check(Z, T)

@@ -1,0 +1,115 @@
+"""Draw a computational graph of :class:`mlplib.engine.Value` nodes with matplotlib.
+
+Each value is a box showing its label, its forward value (``data``, top line) and its gradient
+(``grad``, bottom line, after :meth:`~mlplib.engine.Value.backward`); each operation is a circle
+between its inputs and its output. Columns follow the depth in the graph: inputs on the left,
+the output on the right, like the lecture's forward (left to right) and backward (right to left)
+passes. Pure matplotlib, so it renders offline in the book.
+"""
+import matplotlib.pyplot as plt
+from matplotlib.patches import Circle, FancyBboxPatch
+
+
+COLUMN = 1.3  # horizontal distance between a value and its operation circle
+ROW = 1.2  # vertical distance between neighbouring nodes
+
+
+def layout(root):
+    """Positions ``{id(node): (x, y)}`` of the values and ``{("op", id(node)): (x, y)}`` of their operations.
+
+    Columns follow depth: a computed value sits one column pair right of its deepest input, with its
+    operation circle in between; an input sits just left of the first operation that uses it. Rows
+    come from a tidy tree drawn from the output: each value is centred on the inputs it is the first
+    to use, so an expression reads like the lecture's diagrams, inputs left and output right.
+    """
+    order = root.topological_order()
+    depth = {}
+    for v in order:
+        depth[id(v)] = 0 if not v.children else 1 + max(depth[id(c)] for c in v.children)
+    parents = {}
+    for v in order:
+        for c in v.children:
+            parents.setdefault(id(c), []).append(v)
+    for v in order:  # leaves move right, next to the first operation that uses them
+        if not v.children and id(v) in parents:
+            depth[id(v)] = min(depth[id(p)] for p in parents[id(v)]) - 1
+    owned, seen = {}, {id(root)}
+
+    def own(v):  # spanning tree: a value belongs to the first node (from the output) that uses it
+        owned[id(v)] = []
+        for c in v.children:
+            if id(c) not in seen:
+                seen.add(id(c))
+                owned[id(v)].append(c)
+                own(c)
+
+    own(root)
+    y = {}
+
+    def place(v, top):  # returns the number of rows used
+        rows = 0
+        for c in owned[id(v)]:
+            rows += place(c, top - rows)
+        kids = owned[id(v)]
+        y[id(v)] = (y[id(kids[0])] + y[id(kids[-1])]) / 2 if kids else top
+        return max(rows, 1)
+
+    place(root, 0.0)
+    columns = {}
+    for v in order:
+        columns.setdefault(depth[id(v)], []).append(v)
+    for nodes in columns.values():  # keep the order, push overlapping nodes apart
+        nodes.sort(key=lambda v: -y[id(v)])
+        for above, below in zip(nodes, nodes[1:]):
+            y[id(below)] = min(y[id(below)], y[id(above)] - 1.0)
+    pos = {}
+    for v in order:
+        pos[id(v)] = (2 * COLUMN * depth[id(v)], ROW * y[id(v)])
+        if v.children:
+            pos[("op", id(v))] = (2 * COLUMN * depth[id(v)] - COLUMN, ROW * y[id(v)])
+    return pos
+
+
+def _label(v):
+    if v.label:
+        return v.label
+    return "" if v.children else "const"
+
+
+def draw(root, ax=None, title=None, show_grad=True, precision=4):
+    """Draw the graph that computes ``root``: forward value in black, gradient in red italics below it."""
+    pos = layout(root)
+    order = root.topological_order()
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    if ax is None:
+        width = min(10.0, 0.62 * (max(xs) - min(xs) + 1.6))
+        height = min(4.0, 0.62 * (max(ys) - min(ys) + 1.4))
+        _, ax = plt.subplots(figsize=(width, height))
+    box_w, box_h, r = 1.05, 1.0, 0.32
+    for v in order:
+        x, y = pos[id(v)]
+        if v.children:
+            ox, oy = pos[("op", id(v))]
+            for c in v.children:
+                cx, cy = pos[id(c)]
+                ax.annotate("", xy=(ox - r, oy), xytext=(cx + box_w / 2, cy),
+                            arrowprops=dict(arrowstyle="->", color="0.35", lw=1, shrinkA=0, shrinkB=0))
+            ax.annotate("", xy=(x - box_w / 2, y), xytext=(ox + r, oy),
+                        arrowprops=dict(arrowstyle="->", color="0.35", lw=1, shrinkA=0, shrinkB=0))
+            ax.add_patch(Circle((ox, oy), r, facecolor="#fdf2d0", edgecolor="0.3", zorder=3))
+            ax.text(ox, oy, v.op, ha="center", va="center", fontsize=7 if len(v.op) < 4 else 6, zorder=4)
+        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.02",
+                                    facecolor="#e8f1fb", edgecolor="0.3", zorder=3))
+        lines = [_label(v), f"{v.data:.{precision}g}"]
+        ax.text(x, y + 0.14, "\n".join(line for line in lines if line), ha="center", va="center", fontsize=7, zorder=4)
+        if show_grad:
+            ax.text(x, y - 0.31, f"∇ {v.grad:.{precision}g}", ha="center", va="center", fontsize=7,
+                    color="#b2182b", style="italic", zorder=4)
+    ax.set_xlim(min(xs) - 0.65, max(xs) + 0.65)
+    ax.set_ylim(min(ys) - 0.55, max(ys) + 0.55)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

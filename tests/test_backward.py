@@ -1,0 +1,256 @@
+"""The backward pass of Dense/Sequential against PyTorch autograd and tf.GradientTape (float64)."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from mlplib import Sequential, activations
+from mlplib.activations import ACTIVATIONS
+from mlplib.errors import ShapeError
+from mlplib.gradcheck import relative_error
+from mlplib.interop import to_keras, to_torch
+from mlplib.layers import Dense
+
+HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"]
+PLAIN_LOSSES = ["mse", "half_sse"]
+CASES = (
+    [(h, out, loss) for h in HIDDEN for out in HIDDEN for loss in PLAIN_LOSSES if (h == out or out == "identity")]
+    + [(h, "sigmoid", "binary_cross_entropy") for h in HIDDEN]
+    + [(h, "softmax", "categorical_cross_entropy") for h in HIDDEN]
+)
+
+
+def network(hidden, out, seed, sizes=(3, 5, 4, 3)):
+    return Sequential.from_sizes(list(sizes), [hidden, hidden, out], init="he_normal", seed=seed, dtype=np.float64)
+
+
+def data(loss, seed, n=7, m=3):
+    rng = np.random.default_rng(100 + seed)
+    X = rng.standard_normal((n, 3))
+    if loss == "categorical_cross_entropy":
+        T = rng.dirichlet(np.ones(m), size=n)
+    else:
+        T = rng.uniform(0, 1, (n, m))
+    return X, T
+
+
+def logits_twin(model):
+    """The same network without its output activation: what a fused loss sees."""
+    twin = Sequential.from_sizes(
+        [model.layers[0].n_in] + [l.n_out for l in model.layers],
+        [l.activation for l in model.layers[:-1]] + [None],
+        dtype=np.float64,
+    )
+    twin.set_parameters(model.parameters())
+    return twin
+
+
+def torch_gradients(model, loss, X, T):
+    fused = loss in ("binary_cross_entropy", "categorical_cross_entropy")
+    net = to_torch(logits_twin(model) if fused else model)
+    Xt = torch.tensor(X, requires_grad=True)
+    Y, Tt = net(Xt), torch.tensor(T)
+    E = {
+        "mse": lambda: torch.nn.MSELoss()(Y, Tt),
+        "half_sse": lambda: 0.5 * ((Y - Tt) ** 2).sum(),
+        "binary_cross_entropy": lambda: torch.nn.BCEWithLogitsLoss()(Y, Tt),
+        "categorical_cross_entropy": lambda: torch.nn.CrossEntropyLoss()(Y, Tt),
+    }[loss]()
+    E.backward()
+    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
+    grads = {}
+    for i, lin in enumerate(linears):
+        grads[f"{i}.W"] = lin.weight.grad.numpy().T
+        grads[f"{i}.b"] = lin.bias.grad.numpy()
+    return E.item(), grads, Xt.grad.numpy()
+
+
+def keras_gradients(model, loss, X, T):
+    import keras
+    import tensorflow as tf
+
+    fused = loss in ("binary_cross_entropy", "categorical_cross_entropy")
+    kmodel = to_keras(logits_twin(model) if fused else model)
+    kloss = {
+        "mse": keras.losses.MeanSquaredError(dtype="float64"),
+        "half_sse": lambda T, Y: 0.5 * tf.reduce_sum((Y - T) ** 2),
+        "binary_cross_entropy": keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64"),
+        "categorical_cross_entropy": keras.losses.CategoricalCrossentropy(from_logits=True, dtype="float64"),
+    }[loss]
+    Xv = tf.Variable(X)
+    with tf.GradientTape() as tape:
+        E = kloss(tf.constant(T), kmodel(Xv))
+    variables = [v for layer in kmodel.layers if isinstance(layer, keras.layers.Dense) for v in (layer.kernel, layer.bias)]
+    grads = tape.gradient(E, variables + [Xv])
+    named = {f"{i // 2}.{'W' if i % 2 == 0 else 'b'}": g.numpy() for i, g in enumerate(grads[:-1])}
+    return float(E), named, grads[-1].numpy()
+
+
+@pytest.mark.parametrize("hidden,out,loss", CASES, ids=lambda c: str(c))
+def test_gradients_equal_pytorch(hidden, out, loss):
+    seed = CASES.index((hidden, out, loss))
+    model = network(hidden, out, seed)
+    X, T = data(loss, seed)
+    E = model.compute_gradients(loss, X, T)
+    E_t, grads_t, dX_t = torch_gradients(model, loss, X, T)
+    assert E == pytest.approx(E_t, rel=1e-12)
+    for name, g in model.gradients().items():
+        assert relative_error(g, grads_t[name]) <= 1e-10, (name, relative_error(g, grads_t[name]))
+    assert relative_error(_input_gradient(model, loss, X, T), dX_t) <= 1e-10
+
+
+@pytest.mark.parametrize(
+    "hidden,out,loss",
+    [c for c in CASES if c[0] in ("sigmoid", "relu", "tanh", "leaky_relu") or c[2] == "categorical_cross_entropy"],
+    ids=lambda c: str(c),
+)
+def test_gradients_equal_tensorflow_gradient_tape(hidden, out, loss):
+    seed = CASES.index((hidden, out, loss))
+    model = network(hidden, out, seed)
+    X, T = data(loss, seed)
+    E = model.compute_gradients(loss, X, T)
+    E_k, grads_k, dX_k = keras_gradients(model, loss, X, T)
+    assert E == pytest.approx(E_k, rel=1e-12)
+    for name, g in model.gradients().items():
+        assert relative_error(g, grads_k[name]) <= 1e-10, (name, relative_error(g, grads_k[name]))
+    assert relative_error(_input_gradient(model, loss, X, T), dX_k) <= 1e-10
+
+
+def _input_gradient(model, loss, X, T):
+    """dE/dX from mlplib: compute_gradients returns E, so run the backward pass again to get dX."""
+    from mlplib import losses
+
+    loss = losses.get(loss)
+    Y = model.forward(X)
+    if loss.fused_activation:
+        return model.backward(dZ=loss.gradient(model.layers[-1].Z, T))
+    return model.backward(dA=loss.gradient(Y, T))
+
+
+@pytest.mark.parametrize("activation", HIDDEN)
+def test_dense_layer_backward_equals_pytorch(activation):
+    layer = Dense(4, 3, activation, init="he_normal", seed=1, dtype=np.float64)
+    rng = np.random.default_rng(5)
+    X, dA = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    layer.forward(X)
+    dX = layer.backward(dA)
+    net = to_torch(Sequential([layer]))
+    Xt = torch.tensor(X, requires_grad=True)
+    (net(Xt) * torch.tensor(dA)).sum().backward()
+    assert relative_error(layer.dW, net[0].weight.grad.numpy().T) <= 1e-12
+    assert relative_error(layer.db, net[0].bias.grad.numpy()) <= 1e-12
+    assert relative_error(dX, Xt.grad.numpy()) <= 1e-12
+
+
+def test_matrix_form_formulas():
+    """dE/dIN = dE/dO W^T, dE/dW = IN^T dE/dO, dE/db = column sums of dE/dO (for the identity activation)."""
+    layer = Dense(3, 2, None, seed=0, dtype=np.float64)
+    rng = np.random.default_rng(1)
+    X, dO = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    layer.forward(X)
+    dX = layer.backward(dO)
+    np.testing.assert_array_equal(layer.dW, X.T @ dO)
+    np.testing.assert_array_equal(layer.db, dO.sum(axis=0))
+    np.testing.assert_array_equal(dX, dO @ layer.W.T)
+
+
+def test_the_classic_2_2_2_example_gradients():
+    """Every gradient of the 2-2-2 example (inputs 0.05, 0.10) against values computed by autograd."""
+    model = Sequential.from_sizes([2, 2, 2], "sigmoid", dtype=np.float64)
+    model.set_parameters({
+        "0.W": [[0.15, 0.25], [0.20, 0.30]], "0.b": [0.35, 0.35],
+        "1.W": [[0.40, 0.50], [0.45, 0.55]], "1.b": [0.60, 0.60],
+    })
+    X, T = np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]])
+    E = model.compute_gradients("half_sse", X, T)
+    E_t, grads_t, _ = torch_gradients(model, "half_sse", X, T)
+    assert E == pytest.approx(0.29837110876, abs=1e-11) and E == pytest.approx(E_t, rel=1e-14)
+    g = model.gradients()
+    for name in g:
+        assert relative_error(g[name], grads_t[name]) <= 1e-13
+    # the published weights after one step (w5, w1 of the worked example) and the code slide's w2 slip
+    assert 0.40 - 0.5 * g["1.W"][0, 0] == pytest.approx(0.35891648, abs=1e-8)
+    assert 0.15 - 0.5 * g["0.W"][0, 0] == pytest.approx(0.149780716, abs=1e-9)
+    assert 0.20 - 0.5 * g["0.W"][1, 0] == pytest.approx(0.19956143, abs=1e-8)  # not 0.19978071 (uses i1, not i2)
+
+
+@pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - {"linear"}))
+@pytest.mark.parametrize("scale", [1e4, -1e4])
+def test_extreme_inputs_to_every_activation_are_finite_with_no_warning(name, scale):
+    act = activations.get(name)
+    Z = scale * np.array([[1.0, -1.0, 0.5, 0.0], [0.25, 1.0, -1.0, 1.0]])
+    dA = np.ones_like(Z)
+    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+        warnings.simplefilter("error")
+        A = act.f(Z)
+        dZ = act.backward(Z, A, dA)
+    assert np.all(np.isfinite(A)) and np.all(np.isfinite(dZ))
+    torch_act = {"identity": lambda z: z, "hardlim": lambda z: (z >= 0).double(),
+                 "hardlims": lambda z: torch.where(z >= 0, 1.0, -1.0).double(),
+                 "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+                 "leaky_relu": torch.nn.LeakyReLU(0.01), "softmax": lambda z: torch.softmax(z, dim=1)}[name]
+    np.testing.assert_allclose(A, torch_act(torch.tensor(Z)).numpy(), rtol=1e-12, atol=1e-300)
+
+
+def test_backward_errors_name_the_layer_and_shapes():
+    layer = Dense(3, 2, "relu", seed=0, dtype=np.float64, name="hidden")
+    with pytest.raises(RuntimeError, match=r"layer 'hidden' \(Dense 3 -> 2, relu\): backward called before forward"):
+        layer.backward(np.ones((4, 2)))
+    layer.forward(np.ones((4, 3)))
+    with pytest.raises(ShapeError, match=r"layer 'hidden'.*gradient dE/dZ has 3 features .* expected \(batch, 2\)"):
+        layer.backward_Z(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"gradient has 5 rows but the last forward batch had 4"):
+        layer.backward_Z(np.ones((5, 2)))
+    with pytest.raises(ValueError, match=r"dE/dA has shape \(5, 2\) but the layer's output A had shape \(4, 2\)"):
+        layer.backward(np.ones((5, 2)))
+    model = Sequential([Dense(3, 2, "relu", seed=0, dtype=np.float64)])
+    with pytest.raises(ValueError, match="exactly one of dA"):
+        model.backward()
+    with pytest.raises(RuntimeError, match="no gradients yet"):
+        model.gradients()
+    with pytest.raises(ValueError, match=r"works on the logits of a softmax output, but the last layer is .*relu"):
+        model.compute_gradients("categorical_cross_entropy", np.ones((2, 3)), np.eye(2))
+
+
+def test_gradients_are_the_layers_own_arrays_after_each_backward():
+    model = network("tanh", "identity", 0)
+    X, T = data("mse", 0)
+    model.compute_gradients("mse", X, T)
+    first = {k: v.copy() for k, v in model.gradients().items()}
+    model.compute_gradients("mse", 2 * X, T)
+    assert any(not np.allclose(first[k], v) for k, v in model.gradients().items())
+    assert list(model.gradients()) == list(model.parameters()) == ["0.W", "0.b", "1.W", "1.b", "2.W", "2.b"]
+    for k, g in model.gradients().items():
+        assert g.shape == model.parameters()[k].shape
+
+
+def test_chapter_3_exercise_checks_accept_the_answer_and_explain_a_wrong_one(capsys):
+    from mlplib.exercises import ch03, check
+
+    assert check("ch03-ex1", grad_w1=0.0, grad_w2=0.125, grad_b=0.125)
+    assert not check("ch03-ex1", grad_w1=0.0, grad_w2=0.5, grad_b=0.125)
+    assert "grad_w2: expected 0.125, got 0.5" in capsys.readouterr().out
+    g = ch03.batch_gradients()
+    assert check("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3])
+    assert not check("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3][:1])
+    assert "dE_dB2 has shape (1,), expected (2,)" in capsys.readouterr().out
+    E, new = ch03.softmax_network_update()
+    assert check("ch03-ex3", E=E, W0=new["0.W"], b0=new["0.b"], W1=new["1.W"], b1=new["1.b"])
+    assert not check("ch03-ex3", E=E, W0=new["0.W"].T, b0=new["0.b"], W1=new["1.W"], b1=new["1.b"])
+    assert "W0: expected" in capsys.readouterr().out
+
+
+def test_the_softmax_exercise_equals_pytorch():
+    """The lecture's 10-weight network: loss and one SGD step (lr 0.5) against PyTorch autograd."""
+    from mlplib.exercises import ch03
+
+    params = ch03.softmax_network_params()
+    E, new = ch03.softmax_network_update()
+    Wt = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    h = torch.sigmoid(torch.tensor(ch03.EX3_X) @ Wt["0.W"] + Wt["0.b"])
+    loss = torch.nn.CrossEntropyLoss()(h @ Wt["1.W"] + Wt["1.b"], torch.tensor(ch03.EX3_T))
+    loss.backward()
+    assert E == pytest.approx(loss.item(), rel=1e-13)
+    for k, t in Wt.items():
+        np.testing.assert_allclose(new[k], (t - 0.5 * t.grad).detach().numpy(), rtol=1e-13, atol=1e-15)
