@@ -21,7 +21,10 @@ class Feedback(Exception):
 
 
 def check(label, *args, **kwargs):
-    """Run the check for ``label``; print a one-line verdict and return True when correct."""
+    """Run the check for ``label`` and print a one-line verdict (``✔ label: correct`` or ``✘ label: why``).
+
+    Returns None, so a check cell shows only the verdict; the grader reads the printed line.
+    """
     chapter = label.split("-")[0]
     try:
         checks = importlib.import_module(f"{__name__}.{chapter}").CHECKS
@@ -32,9 +35,8 @@ def check(label, *args, **kwargs):
         fn(*args, **kwargs)
     except Feedback as feedback:
         print(f"✘ {label}: {feedback}")
-        return False
+        return
     print(f"✔ {label}: correct")
-    return True
 
 
 def expect_close(name, got, expected, hint="", rtol=1e-6, atol=1e-8):
