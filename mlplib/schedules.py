@@ -1,0 +1,126 @@
+r"""Learning-rate schedules: change ``opt.lr`` at the end of each epoch.
+
+Call ``schedule.step()`` once per epoch (``ReduceLROnPlateau.step(metric)`` with the validation
+loss). After ``e`` calls:
+
+* :class:`StepDecay`: :math:`\eta_e = \eta_0\, \gamma^{\lfloor e / s \rfloor}` (PyTorch ``StepLR``;
+  Keras ``ExponentialDecay(eta_0, decay_steps=s, decay_rate=gamma, staircase=True)`` at step ``e``).
+* :class:`ExponentialDecay`: :math:`\eta_e = \eta_0\, \gamma^{e}` (PyTorch ``ExponentialLR``;
+  Keras ``ExponentialDecay(eta_0, decay_steps=1, decay_rate=gamma)``).
+* :class:`ReduceLROnPlateau`: multiply by ``factor`` when the metric has not improved for more
+  than ``patience`` epochs (PyTorch ``ReduceLROnPlateau``, the same counters and thresholds).
+
+Like PyTorch's schedulers, the decays multiply the current rate (``lr *= gamma``) at each boundary.
+"""
+import math
+
+from .optim import Optimizer, check_nonnegative, check_positive
+
+
+def _check_optimizer(cls, opt):
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"{cls}: expected an mlplib.optim optimizer, got {type(opt).__name__}")
+    return opt
+
+
+def _check_factor(cls, name, value):
+    value = check_positive(cls, name, value)
+    if value >= 1:
+        raise ValueError(f"{cls}: {name} must be in (0, 1) so that the rate decreases, got {value}")
+    return value
+
+
+class StepDecay:
+    """Multiply ``opt.lr`` by ``gamma`` every ``step_size`` epochs."""
+
+    def __init__(self, opt, step_size, gamma=0.1):
+        self.opt = _check_optimizer("StepDecay", opt)
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"StepDecay: step_size must be a positive integer (epochs), got {step_size!r}")
+        self.step_size = step_size
+        self.gamma = _check_factor("StepDecay", "gamma", gamma)
+        self.epoch = 0
+
+    def step(self):
+        """End of an epoch: ``lr *= gamma`` when the epoch count reaches a multiple of ``step_size``."""
+        self.epoch += 1
+        if self.epoch % self.step_size == 0:
+            self.opt.lr = self.opt.lr * self.gamma
+        return self.opt.lr
+
+
+class ExponentialDecay:
+    """Multiply ``opt.lr`` by ``gamma`` every epoch."""
+
+    def __init__(self, opt, gamma):
+        self.opt = _check_optimizer("ExponentialDecay", opt)
+        self.gamma = _check_factor("ExponentialDecay", "gamma", gamma)
+        self.epoch = 0
+
+    def step(self):
+        """End of an epoch: ``lr *= gamma``."""
+        self.epoch += 1
+        self.opt.lr = self.opt.lr * self.gamma
+        return self.opt.lr
+
+
+class ReduceLROnPlateau:
+    """Reduce ``opt.lr`` by ``factor`` when ``metric`` stops improving (PyTorch's rules).
+
+    The metric improves when it beats the best so far by the threshold: ``mode="min"`` with
+    ``threshold_mode="rel"`` means ``metric < best * (1 - threshold)``; ``"abs"`` means
+    ``metric < best - threshold`` (``"max"`` mirrors them). After more than ``patience`` epochs
+    without improvement, ``lr = max(lr * factor, min_lr)`` (skipped if that changes ``lr`` by ``eps``
+    or less), then ``cooldown`` epochs are ignored.
+
+    Keras's ``ReduceLROnPlateau`` callback differs: it compares absolutely (``min_delta``) and reduces
+    after ``patience`` bad epochs (``>=``), PyTorch after more than ``patience`` (``>``).
+    """
+
+    def __init__(self, opt, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+                 cooldown=0, min_lr=0.0, eps=1e-8):
+        cls = "ReduceLROnPlateau"
+        self.opt = _check_optimizer(cls, opt)
+        if mode not in ("min", "max"):
+            raise ValueError(f"{cls}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"{cls}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{cls}: {name} must be a non-negative integer (epochs), got {value!r}")
+        self.mode, self.threshold_mode = mode, threshold_mode
+        self.factor = _check_factor(cls, "factor", factor)
+        self.patience, self.cooldown = patience, cooldown
+        self.threshold = check_nonnegative(cls, "threshold", threshold)
+        self.min_lr = check_nonnegative(cls, "min_lr", min_lr)
+        self.eps = check_nonnegative(cls, "eps", eps)
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.epoch = 0
+
+    def is_better(self, metric):
+        """Whether ``metric`` improves on ``self.best`` by more than the threshold."""
+        if self.mode == "min":
+            return metric < (self.best * (1 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold)
+        return metric > (self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold)
+
+    def step(self, metric):
+        """End of an epoch with validation ``metric``; returns the (possibly reduced) learning rate."""
+        metric = float(metric)
+        if not math.isfinite(metric):
+            raise ValueError(f"ReduceLROnPlateau.step: metric must be finite, got {metric}")
+        self.epoch += 1
+        if self.is_better(metric):
+            self.best, self.num_bad_epochs = metric, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            new_lr = max(self.opt.lr * self.factor, self.min_lr)
+            if self.opt.lr - new_lr > self.eps:
+                self.opt.lr = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        return self.opt.lr
