@@ -69,7 +69,7 @@ class Sequential:
         check_matrix(X, "input", first.n_in, where=f"model input, {first.describe()}")
         xp = namespace(X, first.W)
         X = xp.asarray(X, dtype=first.W.dtype)
-        check_finite(X, "input X", where="model input")
+        check_finite(X, "input X", where=f"model input, {first.describe()}")
         A = X
         for layer in self.layers:
             A = layer.forward(A)
@@ -79,15 +79,18 @@ class Sequential:
     predict = forward
 
     # ---- backward ------------------------------------------------------------------------------
-    def backward(self, dA=None, dZ=None):
+    def backward(self, dA=None, dZ=None, input_grad=True):
         """Backpropagate from the output: pass ``dA = dE/dA`` of the last layer, or ``dZ = dE/dZ``
-        (the logit gradient of a fused loss, which skips the last activation). Returns ``dE/dX``."""
+        (the logit gradient of a fused loss, which skips the last activation). Returns ``dE/dX``,
+        or ``None`` with ``input_grad=False`` (the first layer then skips computing it)."""
         if (dA is None) == (dZ is None):
             raise ValueError("Sequential.backward: pass exactly one of dA (dE/dA of the output) or dZ (dE/dZ)")
         last = self.layers[-1]
-        grad = last.backward(dA) if dZ is None else last.backward_Z(dZ)
+        first = self.layers[0]
+        grad = (last.backward(dA, last is not first or input_grad) if dZ is None
+                else last.backward_Z(dZ, last is not first or input_grad))
         for layer in reversed(self.layers[:-1]):
-            grad = layer.backward(grad)
+            grad = layer.backward(grad, layer is not first or input_grad)
         return grad
 
     def compute_gradients(self, loss, X, T):
@@ -100,7 +103,7 @@ class Sequential:
         Y = self.forward(X)
         if loss.fused_activation is None:
             E = loss.value(Y, T)
-            self.backward(dA=loss.gradient(Y, T))
+            self.backward(dA=loss.gradient(Y, T), input_grad=False)
             return E
         last = self.layers[-1]
         if last.activation.name != loss.fused_activation:
@@ -109,7 +112,7 @@ class Sequential:
                 f"{last.describe()}; give it activation={loss.fused_activation!r}"
             )
         E = loss.value(last.Z, T)
-        self.backward(dZ=loss.gradient(last.Z, T))
+        self.backward(dZ=loss.gradient(last.Z, T), input_grad=False)
         return E
 
     # ---- parameters ----------------------------------------------------------------------------
@@ -137,12 +140,14 @@ class Sequential:
                     f"set_parameters: {key} of {layer.describe()} has shape {tuple(own[key].shape)}, "
                     f"got {tuple(value.shape)}"
                 )
+            check_finite(value, key, where=f"set_parameters, {self.layers[int(key.split('.')[0])].describe()}")
         for key, value in params.items():  # in place, so references held by an optimizer stay valid
             xp = namespace(own[key])
             own[key][...] = xp.asarray(value, dtype=own[key].dtype)
 
     @property
     def n_params(self):
+        """Total number of parameters (weights and biases of every layer)."""
         return sum(int(np.prod(p.shape)) for p in self.parameters().values())
 
     def summary(self):
@@ -150,7 +155,7 @@ class Sequential:
         rows = [("Layer (activation)", "Output shape", "Param #")]
         for layer in self.layers:
             rows.append(
-                (f"{layer.name}: Dense ({layer.activation.name})", f"(None, {layer.n_out})", f"{layer.W.size + layer.b.size:,}")
+                (f"{layer.name}: Dense ({layer.activation.name})", f"(None, {layer.n_out})", f"{layer.n_params:,}")
             )
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         line = "-" * (sum(widths) + 4)
