@@ -228,17 +228,18 @@ def test_gradients_are_the_layers_own_arrays_after_each_backward():
 def test_chapter_3_exercise_checks_accept_the_answer_and_explain_a_wrong_one(capsys):
     from mlplib.exercises import ch03, check
 
-    assert check("ch03-ex1", grad_w1=0.0, grad_w2=0.125, grad_b=0.125)
-    assert not check("ch03-ex1", grad_w1=0.0, grad_w2=0.5, grad_b=0.125)
-    assert "grad_w2: expected 0.125, got 0.5" in capsys.readouterr().out
+    def verdict(*args, **kwargs):
+        check(*args, **kwargs)
+        return capsys.readouterr().out
+
+    assert verdict("ch03-ex1", grad_w1=0.0, grad_w2=0.125, grad_b=0.125) == "✔ ch03-ex1: correct\n"
+    assert "grad_w2: expected 0.125, got 0.5" in verdict("ch03-ex1", grad_w1=0.0, grad_w2=0.5, grad_b=0.125)
     g = ch03.batch_gradients()
-    assert check("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3])
-    assert not check("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3][:1])
-    assert "dE_dB2 has shape (1,), expected (2,)" in capsys.readouterr().out
+    assert verdict("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3]).startswith("✔")
+    assert "dE_dB2 has shape (1,), expected (2,)" in verdict("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3][:1])
     E, new = ch03.softmax_network_update()
-    assert check("ch03-ex3", E=E, W0=new["0.W"], b0=new["0.b"], W1=new["1.W"], b1=new["1.b"])
-    assert not check("ch03-ex3", E=E, W0=new["0.W"].T, b0=new["0.b"], W1=new["1.W"], b1=new["1.b"])
-    assert "W0: expected" in capsys.readouterr().out
+    assert verdict("ch03-ex3", E=E, W0=new["0.W"], b0=new["0.b"], W1=new["1.W"], b1=new["1.b"]).startswith("✔")
+    assert "W0: expected" in verdict("ch03-ex3", E=E, W0=new["0.W"].T, b0=new["0.b"], W1=new["1.W"], b1=new["1.b"])
 
 
 def test_the_softmax_exercise_equals_pytorch():
