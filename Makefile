@@ -3,6 +3,7 @@
 #   make test     unit tests + strict nbval on every notebook + browser tests
 #   make execute  re-execute every notebook in place (after changing a chapter)
 #   make serve    serve the built book on http://localhost:8000
+#   make benchmark  time one training epoch (mlplib vs PyTorch vs Keras) and NumPy GEMM
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -57,6 +58,10 @@ student-edition: $(STAMP)
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out grades/grades.csv
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/train_epoch.py
+	$(BIN)/python benchmarks/gemm.py
 
 clean:
 	rm -rf _build
