@@ -16,6 +16,18 @@ def ours_and_torch(lr):
     return opt, torch.optim.SGD([w], lr=lr, momentum=0.9)
 
 
+def lr_histories(ours, theirs, opt, topt):
+    """The learning rate of each epoch under both schedules (optimizer step, then scheduler step, as PyTorch requires)."""
+    lrs, tlrs = [opt.lr], [topt.param_groups[0]["lr"]]
+    for _ in range(EPOCHS - 1):
+        ours.step()
+        topt.step()
+        theirs.step()
+        lrs.append(opt.lr)
+        tlrs.append(topt.param_groups[0]["lr"])
+    return lrs, tlrs
+
+
 def keras_schedule(schedule, epochs):
     return np.array([float(keras.ops.convert_to_numpy(schedule(e))) for e in range(epochs)])
 
@@ -25,13 +37,7 @@ def test_step_decay_matches_torch_steplr_and_keras_staircase(step_size, gamma):
     opt, topt = ours_and_torch(0.1)
     ours, theirs = schedules.StepDecay(opt, step_size=step_size, gamma=gamma), torch.optim.lr_scheduler.StepLR(
         topt, step_size=step_size, gamma=gamma)
-    lrs, tlrs = [opt.lr], [topt.param_groups[0]["lr"]]
-    for _ in range(EPOCHS - 1):
-        ours.step()
-        topt.step()
-        theirs.step()
-        lrs.append(opt.lr)
-        tlrs.append(topt.param_groups[0]["lr"])
+    lrs, tlrs = lr_histories(ours, theirs, opt, topt)
     np.testing.assert_allclose(lrs, tlrs, rtol=1e-13, atol=0)
     k = keras_schedule(keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=step_size, decay_rate=gamma,
                                                                    staircase=True), EPOCHS)
@@ -43,13 +49,7 @@ def test_step_decay_matches_torch_steplr_and_keras_staircase(step_size, gamma):
 def test_exponential_decay_matches_torch_and_keras(gamma):
     opt, topt = ours_and_torch(0.2)
     ours, theirs = schedules.ExponentialDecay(opt, gamma=gamma), torch.optim.lr_scheduler.ExponentialLR(topt, gamma=gamma)
-    lrs, tlrs = [opt.lr], [topt.param_groups[0]["lr"]]
-    for _ in range(EPOCHS - 1):
-        ours.step()
-        topt.step()
-        theirs.step()
-        lrs.append(opt.lr)
-        tlrs.append(topt.param_groups[0]["lr"])
+    lrs, tlrs = lr_histories(ours, theirs, opt, topt)
     np.testing.assert_allclose(lrs, tlrs, rtol=1e-13, atol=0)
     np.testing.assert_allclose(lrs, 0.2 * gamma ** np.arange(EPOCHS), rtol=1e-13)
     k = keras_schedule(keras.optimizers.schedules.ExponentialDecay(0.2, decay_steps=1, decay_rate=gamma), EPOCHS)

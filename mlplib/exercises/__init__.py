@@ -39,17 +39,26 @@ def check(label, *args, **kwargs):
     print(f"✔ {label}: correct")
 
 
-def expect_close(name, got, expected, hint="", rtol=1e-6, atol=1e-8):
-    """Raise :class:`Feedback` unless ``got`` equals ``expected`` (same shape, within tolerance)."""
-    if got is None:
+def as_array(name, value, shape=None, hint=""):
+    """The answer ``value`` as a float array, or :class:`Feedback` saying why it is not one
+    (still ``None``, not numbers, the wrong shape, NaN or infinity)."""
+    if value is None:
         raise Feedback(f"{name} is None: set it to your answer. {hint}".strip())
     try:
-        got_arr = np.asarray(got, dtype=float)
+        arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise Feedback(f"{name} should be a number or an array of numbers, got {type(got).__name__}. {hint}".strip()) from None
+        raise Feedback(f"{name} should be a number or an array of numbers, got {type(value).__name__}. {hint}".strip()) from None
+    if shape is not None and arr.shape != tuple(shape):
+        raise Feedback(f"{name} has shape {arr.shape}, expected {tuple(shape)}. {hint}".strip())
+    if not np.all(np.isfinite(arr)):
+        raise Feedback(f"{name} contains NaN or infinity: {arr}. {hint}".strip())
+    return arr
+
+
+def expect_close(name, got, expected, hint="", rtol=1e-6, atol=1e-8):
+    """Raise :class:`Feedback` unless ``got`` equals ``expected`` (same shape, within tolerance)."""
     expected_arr = np.asarray(expected, dtype=float)
-    if got_arr.shape != expected_arr.shape:
-        raise Feedback(f"{name} has shape {got_arr.shape}, expected {expected_arr.shape}. {hint}".strip())
+    got_arr = as_array(name, got, expected_arr.shape, hint)
     if not np.allclose(got_arr, expected_arr, rtol=rtol, atol=atol):
         with np.printoptions(precision=6, suppress=True):
             raise Feedback(f"{name}: expected {expected_arr}, got {got_arr}. {hint}".strip())

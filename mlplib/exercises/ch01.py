@@ -6,27 +6,13 @@ import numpy as np
 
 from .. import activations
 from ..perceptron import perceptron_rule
-from . import Feedback, expect_close, expect_true
+from . import Feedback, as_array, expect_close, expect_true
 
 AND_OR_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 TRUTH = {
     "NAND": np.array([1, 1, 1, 0], dtype=float),
     "XOR": np.array([0, 1, 1, 0], dtype=float),
 }
-
-
-def _as_array(name, value, shape, hint):
-    if value is None:
-        raise Feedback(f"{name} is None: set it to your answer. {hint}".strip())
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise Feedback(f"{name} should be numbers, got {type(value).__name__}. {hint}".strip()) from None
-    if arr.shape != shape:
-        raise Feedback(f"{name} has shape {arr.shape}, expected {shape}. {hint}".strip())
-    if not np.all(np.isfinite(arr)):
-        raise Feedback(f"{name} contains NaN or infinity: {arr}. {hint}".strip())
-    return arr
 
 
 def ex1(a):
@@ -62,8 +48,8 @@ def ex2(W_new, b_new):
 def ex3(W, b):
     """Any weights W (2,) and bias b with hardlim(X W + b) = NAND on the four inputs."""
     hint = "NAND is 1 unless both inputs are 1: try negative weights and a positive bias."
-    W = _as_array("W", W, (2,), hint)
-    b = _as_array("b", b, (), hint)
+    W = as_array("W", W, (2,), hint)
+    b = as_array("b", b, (), hint)
     got = activations.hardlim(AND_OR_INPUTS @ W + b)
     wrong = [f"x = {x.astype(int).tolist()}: got {g:g}, NAND is {t:g}"
              for x, g, t in zip(AND_OR_INPUTS, got, TRUTH["NAND"]) if g != t]
@@ -74,10 +60,10 @@ def ex4(W1, b1, w2, b2):
     """Two layers of perceptrons computing XOR: h = hardlim(X W1 + b1), y = hardlim(h w2 + b2)."""
     hint = ("One hidden unit can compute OR and the other NAND; "
             "the output unit then computes the AND of the two (XOR = OR and NAND).")
-    W1 = _as_array("W1", W1, (2, 2), hint + " W1 is (n_in, n_hidden) = (2, 2).")
-    b1 = _as_array("b1", b1, (2,), hint)
-    w2 = _as_array("w2", w2, (2,), hint)
-    b2 = _as_array("b2", b2, (), hint)
+    W1 = as_array("W1", W1, (2, 2), hint + " W1 is (n_in, n_hidden) = (2, 2).")
+    b1 = as_array("b1", b1, (2,), hint)
+    w2 = as_array("w2", w2, (2,), hint)
+    b2 = as_array("b2", b2, (), hint)
     H = activations.hardlim(AND_OR_INPUTS @ W1 + b1)
     got = activations.hardlim(H @ w2 + b2)
     wrong = [f"x = {x.astype(int).tolist()}: hidden {h.astype(int).tolist()}, output {g:g}, XOR is {t:g}"
