@@ -196,9 +196,8 @@ def fit(model, X, Y, loss, optimizer, epochs=1, batch_size=32, validation_data=N
     - ``callbacks``: functions ``f(epoch, logs)`` called at the end of each epoch with that epoch's
       metrics; if one returns ``True`` training stops.
     """
-    for name, value in (("epochs", epochs),):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"fit: {name} must be a non-negative integer, got {value!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
     _check_batch_size(batch_size, "fit")
     loss = losses_module.get(loss)
     X = _inputs(model, X, "fit")
