@@ -89,15 +89,7 @@ def keras_gradients(model, loss, X, T):
 
 @pytest.mark.parametrize("hidden,out,loss", CASES, ids=lambda c: str(c))
 def test_gradients_equal_pytorch(hidden, out, loss):
-    seed = CASES.index((hidden, out, loss))
-    model = network(hidden, out, seed)
-    X, T = data(loss, seed)
-    E = model.compute_gradients(loss, X, T)
-    E_t, grads_t, dX_t = torch_gradients(model, loss, X, T)
-    assert E == pytest.approx(E_t, rel=1e-12)
-    for name, g in model.gradients().items():
-        assert relative_error(g, grads_t[name]) <= 1e-10, (name, relative_error(g, grads_t[name]))
-    assert relative_error(_input_gradient(model, loss, X, T), dX_t) <= 1e-10
+    assert_gradients_equal(torch_gradients, hidden, out, loss)
 
 
 @pytest.mark.parametrize(
@@ -106,15 +98,20 @@ def test_gradients_equal_pytorch(hidden, out, loss):
     ids=lambda c: str(c),
 )
 def test_gradients_equal_tensorflow_gradient_tape(hidden, out, loss):
+    assert_gradients_equal(keras_gradients, hidden, out, loss)
+
+
+def assert_gradients_equal(reference, hidden, out, loss):
+    """mlplib's loss, parameter gradients and input gradient equal ``reference``'s (PyTorch or TensorFlow)."""
     seed = CASES.index((hidden, out, loss))
     model = network(hidden, out, seed)
     X, T = data(loss, seed)
     E = model.compute_gradients(loss, X, T)
-    E_k, grads_k, dX_k = keras_gradients(model, loss, X, T)
-    assert E == pytest.approx(E_k, rel=1e-12)
+    E_ref, grads_ref, dX_ref = reference(model, loss, X, T)
+    assert E == pytest.approx(E_ref, rel=1e-12)
     for name, g in model.gradients().items():
-        assert relative_error(g, grads_k[name]) <= 1e-10, (name, relative_error(g, grads_k[name]))
-    assert relative_error(_input_gradient(model, loss, X, T), dX_k) <= 1e-10
+        assert relative_error(g, grads_ref[name]) <= 1e-10, (name, relative_error(g, grads_ref[name]))
+    assert relative_error(_input_gradient(model, loss, X, T), dX_ref) <= 1e-10
 
 
 def _input_gradient(model, loss, X, T):
