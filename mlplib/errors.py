@@ -15,11 +15,20 @@ class NonFiniteError(ValueError):
     """An array holds NaN or infinity where finite numbers are required."""
 
 
+def _prefix(where):
+    """``"where: "`` for an error message; ``where`` is a string or a function returning one.
+
+    Hot paths (every layer, every batch) pass a function, so the label is built only when an error is raised.
+    """
+    where = where() if callable(where) else where
+    return f"{where}: " if where else ""
+
+
 def check_matrix(X, what, n_cols=None, where=""):
     """Require ``X`` to be a 2-D (batch, features) array, with ``n_cols`` columns if given."""
-    prefix = f"{where}: " if where else ""
     ndim = getattr(X, "ndim", None)
     if ndim != 2:
+        prefix = _prefix(where)
         shape = getattr(X, "shape", None)
         raise ShapeError(
             f"{prefix}{what} must be a 2-D array of shape (batch, features), got "
@@ -27,6 +36,7 @@ def check_matrix(X, what, n_cols=None, where=""):
             + (" (reshape a single sample x to x.reshape(1, -1))" if ndim == 1 else "")
         )
     if n_cols is not None and X.shape[1] != n_cols:
+        prefix = _prefix(where)
         raise ShapeError(
             f"{prefix}{what} has {X.shape[1]} features (columns) but {n_cols} were expected; "
             f"got shape {tuple(X.shape)}, expected (batch, {n_cols})"
@@ -38,7 +48,7 @@ def check_finite(X, what, where=""):
     xp = namespace(X)
     finite = xp.isfinite(X)
     if not bool(xp.all(finite)):
-        prefix = f"{where}: " if where else ""
+        prefix = _prefix(where)
         n_bad = int(xp.sum(xp.astype(~finite, xp.int64)))
         first = tuple(int(i[0]) for i in xp.nonzero(~finite)) if X.ndim else ()
         raise NonFiniteError(

@@ -65,7 +65,7 @@ class Dense:
 
     def forward(self, X):
         """``Z = X @ W + b``, ``A = f(Z)``; keeps ``X``, ``Z``, ``A`` for :meth:`backward`."""
-        check_matrix(X, "input", self.n_in, where=self.describe())
+        check_matrix(X, "input", self.n_in, where=self.describe)
         self.X = X
         self.Z = X @ self.W + self.b
         self.A = self.activation.f(self.Z)
@@ -92,7 +92,7 @@ class Dense:
         """
         if self.X is None:
             raise RuntimeError(f"{self.describe()}: backward called before forward")
-        check_matrix(dZ, "gradient dE/dZ", self.n_out, where=self.describe())
+        check_matrix(dZ, "gradient dE/dZ", self.n_out, where=self.describe)
         if dZ.shape[0] != self.X.shape[0]:
             raise ShapeError(
                 f"{self.describe()}: gradient has {dZ.shape[0]} rows but the last forward batch had {self.X.shape[0]}"

@@ -66,10 +66,11 @@ class Sequential:
         ``X`` must be 2-D ``(batch, n_in)`` and finite; it is converted to the model's dtype.
         """
         first = self.layers[0]
-        check_matrix(X, "input", first.n_in, where=f"model input, {first.describe()}")
+        where = lambda: f"model input, {first.describe()}"  # built only if a check fails
+        check_matrix(X, "input", first.n_in, where=where)
         xp = namespace(X, first.W)
         X = xp.asarray(X, dtype=first.W.dtype)
-        check_finite(X, "input X", where=f"model input, {first.describe()}")
+        check_finite(X, "input X", where=where)
         A = X
         for layer in self.layers:
             A = layer.forward(A)
