@@ -223,7 +223,7 @@ def test_gradients_are_the_layers_own_arrays_after_each_backward():
 
 
 def test_chapter_3_exercise_checks_accept_the_answer_and_explain_a_wrong_one(capsys):
-    from mlplib.exercises import ch03, check
+    from course.checks import ch03, check
 
     def verdict(*args, **kwargs):
         check(*args, **kwargs)
@@ -241,7 +241,7 @@ def test_chapter_3_exercise_checks_accept_the_answer_and_explain_a_wrong_one(cap
 
 def test_the_softmax_exercise_equals_pytorch():
     """The lecture's 10-weight network: loss and one SGD step (lr 0.5) against PyTorch autograd."""
-    from mlplib.exercises import ch03
+    from course.checks import ch03
 
     params = ch03.softmax_network_params()
     E, new = ch03.softmax_network_update()

@@ -178,7 +178,7 @@ def test_reference_checks_pass_and_exist(path):
         stdout = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
         for label in labels:
             assert f"✔ {label}: correct" in stdout, f"{path.name}: stored output of the {label} check is not ✔: {stdout[:200]!r}"
-            chapter = importlib.import_module(f"mlplib.exercises.{label.split('-')[0]}")
+            chapter = importlib.import_module(f"course.checks.{label.split('-')[0]}")
             assert label in chapter.CHECKS, f"{path.name}: no check function for {label} in {chapter.__name__}"
     for cell in nb.cells:  # every check call sits in a cell tagged check, where the grader looks
         if cell.cell_type == "code" and "check" not in tags(cell):
@@ -286,8 +286,8 @@ def test_grader_adds_reference_checks_after_the_students_own_and_for_missing_one
     prepared = grade.prepare(sub, checks)
     sources = [c.source for c in prepared.cells if c.cell_type == "code"]
     added = [s for c, s in zip(code_cells(prepared), sources) if "grader" in tags(c)]
-    assert added == ['from mlplib.exercises import check\ncheck("ch99-ex2", y=y, double=double)',
-                     'from mlplib.exercises import check\ncheck("ch99-ex1", s=s)']
+    assert added == ['from course import check\ncheck("ch99-ex2", y=y, double=double)',
+                     'from course import check\ncheck("ch99-ex1", s=s)']
     assert sources.index(added[0]) == sources.index('check("ch99-ex2", y=y, double=double)') + 1
     assert sources[-1] == added[1]
     assert all(c.outputs == [] for c in code_cells(prepared))

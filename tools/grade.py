@@ -83,7 +83,7 @@ def find_reference(path, nb, chapters):
 
 def grader_cell(source):
     cell = nbformat.v4.new_code_cell(
-        "from mlplib.exercises import check\n" + source, metadata={"tags": [CHECK_TAG, GRADER_TAG]}
+        "from course import check\n" + source, metadata={"tags": [CHECK_TAG, GRADER_TAG]}
     )
     cell.pop("id", None)
     return cell

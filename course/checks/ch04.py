@@ -1,7 +1,7 @@
 """Checks for the Chapter 4 (optimizers) exercises. Expected values are computed with mlplib."""
 import numpy as np
 
-from .. import optim
+from mlplib import optim
 from . import expect_close, expect_true
 
 

@@ -4,8 +4,8 @@ Every expected value is computed here with mlplib from the setup stated in the e
 """
 import numpy as np
 
-from .. import Sequential, optim, train
-from ..datasets import load_mnist, one_hot
+from mlplib import Sequential, optim, train
+from mlplib.datasets import load_mnist, one_hot
 from . import Feedback, expect_close, expect_true
 
 

@@ -1,12 +1,12 @@
 """Automatic checks for the book's exercises.
 
-Each chapter has a module ``mlplib.exercises.chNN`` with a ``CHECKS`` dict mapping an exercise
+Each chapter has a module ``course.checks.chNN`` with a ``CHECKS`` dict mapping an exercise
 label (``"ch01-ex2"``) to a function that raises :class:`Feedback` saying what is wrong
 (which value, expected vs got, a hint). Expected values are computed by mlplib, never typed in.
 
 In a notebook::
 
-    from mlplib.exercises import check
+    from course import check
     check("ch01-ex2", w=w, b=b)       # prints "✔ ch01-ex2: correct" or "✘ ch01-ex2: <what is wrong>"
 
 The grader (``tools/grade.py``) reads the same lines from executed notebooks.

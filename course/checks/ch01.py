@@ -4,8 +4,8 @@ Every expected value is computed here with mlplib from the numbers stated in the
 """
 import numpy as np
 
-from .. import activations
-from ..perceptron import perceptron_rule
+from mlplib import activations
+from mlplib.perceptron import perceptron_rule
 from . import Feedback, as_array, expect_close, expect_true
 
 AND_OR_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)

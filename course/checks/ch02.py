@@ -6,7 +6,7 @@ printed weights, which are the exercise's data.
 import numpy as np
 
 from mlplib import Sequential
-from mlplib.exercises import Feedback, expect_close, expect_true
+from . import Feedback, expect_close, expect_true
 
 # The 2-3-2-1 example of the lecture slides, PyTorch layout: weight (n_out, n_in), bias (n_out,).
 SLIDE_WEIGHTS = {

@@ -1,7 +1,7 @@
 """Checks for the Chapter 3 (backpropagation) exercises. Expected values are computed with mlplib."""
 import numpy as np
 
-from .. import Sequential
+from mlplib import Sequential
 from . import Feedback, expect_close, expect_true
 
 
