@@ -1,7 +1,8 @@
 # Neural Networks from Scratch: every command creates .venv when it is missing.
 #   make book     build the HTML book (offline, warnings are errors) into _build/html
 #   make test     unit tests + strict nbval on every notebook + browser tests
-#   make execute  re-execute every notebook in place (after changing a chapter)
+#   make execute  re-execute every notebook in place (NB=path for one)
+#   make nbval    strict nbval on the notebooks (NB=path for one)
 #   make serve    serve the built book on http://localhost:8000
 #   make benchmark  time one training epoch (mlplib vs PyTorch vs Keras) and NumPy GEMM
 PYTHON ?= python3.11
@@ -18,7 +19,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
+.PHONY: nbval book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
 
 install: $(STAMP)
 
@@ -43,8 +44,14 @@ test: book
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow and not browser" --ignore=tests/test_book.py -p no:cacheprovider
 
+NB ?= chapters
 execute: $(STAMP)
-	$(BIN)/python tools/execute.py chapters
+	$(BIN)/python tools/execute.py $(NB)
+
+# One notebook (or all) under strict nbval: make nbval NB=chapters/01_perceptron.ipynb
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NB) --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
