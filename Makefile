@@ -1,6 +1,7 @@
 # Neural Networks from Scratch: every command creates .venv when it is missing.
 #   make book     build the HTML book (offline, warnings are errors) into _build/html
 #   make test     unit tests + strict nbval on every notebook + browser tests
+#   make test-portable  strict nbval again with one thread and with oneMKL limited to AVX2
 #   make execute  re-execute every notebook in place (NB=path for one)
 #   make nbval    strict nbval on the notebooks (NB=path for one)
 #   make serve    serve the built book on http://localhost:8000
@@ -19,7 +20,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: nbval book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
+.PHONY: test-portable nbval book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
 
 install: $(STAMP)
 
@@ -40,6 +41,16 @@ book: $(STAMP) $(MATHJAX)
 test: book
 	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+# Portability: every chapter again under strict nbval with one thread, then with PyTorch's
+# oneMKL restricted to AVX2. The stored outputs must not depend on either (CONTRIBUTING).
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are never set or unset here: some machines need them.
+test-portable: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BIN)/python -m pytest chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
+	MKL_ENABLE_INSTRUCTIONS=AVX2 $(BIN)/python -m pytest chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider -q
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow and not browser" --ignore=tests/test_book.py -p no:cacheprovider
