@@ -1,70 +1,172 @@
-"""Automatic checks for the book's exercises.
+"""The exercise check framework.
 
-Each chapter has a module ``course.checks.chNN`` with a ``CHECKS`` dict mapping an exercise
-label (``"ch01-ex2"``) to a function that raises :class:`Feedback` saying what is wrong
-(which value, expected vs got, a hint). Expected values are computed by mlplib, never typed in.
+Usage, in a chapter module ``course/checks/chNN.py``::
+
+    from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand
+
+    def ex1_data(rng):      # rng None: the book's fixed inputs; a Generator: a variant
+        x = np.array([1.0, 3.0]) if rng is None else rng.integers(-3, 4, 2) * 1.0
+        return {"x": x}
+
+    def ex1(data, a):       # answers arrive as plain data; raise Feedback when wrong
+        expect_hand("a", a, mlplib.activations.sigmoid(data["x"]),
+                    diagnose=lambda got, exp: "Apply the sigmoid." if ... else None)
+
+    EXERCISES = [
+        Value("ch01-ex1", check=ex1, data=ex1_data, title="...", difficulty="warm-up",
+              minutes=10, points=1),
+        Code("ch02-ex4", name="dense_forward", cases=cases, reference=reference,
+             diagnose=diagnose, title="...", minutes=20, points=3),
+        Written("ch02-ex6", title="...", rubric="what a full answer holds", points=2),
+    ]
 
 In a notebook::
 
-    from course import check
-    check("ch01-ex2", w=w, b=b)       # prints "✔ ch01-ex2: correct" or "✘ ch01-ex2: <what is wrong>"
+    from course import check, exercise_data
+    data = exercise_data("ch01-ex1")     # this notebook's inputs of the exercise
+    check("ch01-ex1", a=a)               # ✔ ch01-ex1: correct  /  ✘ ch01-ex1: <what>
 
-The grader (``tools/grade.py``) reads the same lines from executed notebooks.
+Rules: ``expect_hand`` (four significant figures) and ``expect_code`` (1e-8) are the
+only tolerances; no message contains an expected value; an answer still ``None`` gets
+only "not answered yet". ``exercise_data`` gives the book's inputs unless the notebook
+was built for one student: the student edition's setup cell calls ``use_variant(...)``,
+and the ``COURSE_VARIANT`` environment variable does the same. The grader
+(``tools/grade.py``) does not trust this module inside the student's kernel: it re-runs
+the verdicts in its own process from exported answers (``course.grading``).
+
+Legacy: a chapter module with a ``CHECKS`` dict (label -> function raising Feedback)
+still works in ``check`` until it declares ``EXERCISES``.
 """
-import importlib
+
+import os
 
 import numpy as np
 
+from course.exercise import Code, Feedback, Value, Written, find, variant_rng
+from course.verdict import (
+    call_cases,
+    code_answer,
+    code_verdict,
+    expect_code,
+    expect_hand,
+    value_verdict,
+    verdict_line,
+)
 
-class Feedback(Exception):
-    """Raised by a check: the message tells the student what is wrong and how to look for it."""
+SETTINGS = {"variant": None, "assessment": False}
+NOTEBOOK_CASES = "notebook"  # the variant of the in-notebook check's code inputs
 
 
-def check(label, *args, **kwargs):
-    """Run the check for ``label`` and print a one-line verdict (``✔ label: correct`` or ``✘ label: why``).
+def use_variant(variant, assessment=False):
+    """Use ``variant``'s exercise inputs from now on (the student edition calls it)."""
+    SETTINGS["variant"] = None if variant is None else str(variant)
+    SETTINGS["assessment"] = bool(assessment)
 
-    Returns None, so a check cell shows only the verdict; the grader reads the printed line.
-    """
-    chapter = label.split("-")[0]
+
+def current_variant():
+    return SETTINGS["variant"] or os.environ.get("COURSE_VARIANT") or None
+
+
+def assessment_mode():
+    return SETTINGS["assessment"] or os.environ.get("COURSE_ASSESSMENT") == "1"
+
+
+def exercise_data(label):
+    """The inputs of numeric exercise ``label`` in this notebook (a new dict)."""
+    ex = find(label)
+    if not isinstance(ex, Value):
+        raise KeyError(f"{label!r} is not a numeric exercise with inputs")
+    return ex.inputs(current_variant())
+
+
+def evaluate(label, answers):
+    """None when ``answers`` are right, else the :class:`Feedback` saying why not."""
+    ex = find(label)
     try:
-        checks = importlib.import_module(f"{__name__}.{chapter}").CHECKS
-        fn = checks[label]
-    except (ImportError, KeyError):
-        raise KeyError(f"no check for exercise {label!r}") from None
-    try:
-        fn(*args, **kwargs)
+        if isinstance(ex, Value):
+            value_verdict(ex, ex.inputs(current_variant()), answers)
+        elif isinstance(ex, Code):
+            fn = code_answer(ex, answers)
+            rng = variant_rng(NOTEBOOK_CASES, label)
+            cases = ex.make_cases(rng)
+            code_verdict(ex, cases, call_cases(fn, cases))
+        elif isinstance(ex, Written):
+            raise KeyError(f"{label} is a written exercise: it is graded by hand")
+        else:
+            legacy(label)(**answers)
     except Feedback as feedback:
-        print(f"✘ {label}: {feedback}")
-        return
-    print(f"✔ {label}: correct")
+        return feedback
+    return None
+
+
+def legacy(label):
+    from course.exercise import chapter_module
+
+    try:
+        return chapter_module(label.split("-")[0]).CHECKS[label]
+    except (ImportError, AttributeError, KeyError):
+        raise KeyError(f"no check for exercise {label!r}") from None
+
+
+def check(label, *args, **answers):
+    """Check ``answers`` for exercise ``label``; print one verdict line; return None."""
+    if args:  # legacy positional answers
+        try:
+            legacy(label)(*args, **answers)
+            feedback = None
+        except Feedback as fb:
+            feedback = fb
+    else:
+        feedback = evaluate(label, answers)
+    print(verdict_line(label, feedback, assessment_mode()))
+
+
+# --- legacy helpers (CHECKS modules; they go when chapters declare EXERCISES) ---
 
 
 def as_array(name, value, shape=None, hint=""):
-    """The answer ``value`` as a float array, or :class:`Feedback` saying why it is not one
-    (still ``None``, not numbers, the wrong shape, NaN or infinity)."""
+    """Legacy: ``value`` as a float array, or :class:`Feedback` saying why it is not."""
     if value is None:
         raise Feedback(f"{name} is None: set it to your answer. {hint}".strip())
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise Feedback(f"{name} should be a number or an array of numbers, got {type(value).__name__}. {hint}".strip()) from None
+        kind = type(value).__name__
+        message = f"{name} should be a number or an array of numbers, got {kind}."
+        raise Feedback(f"{message} {hint}".strip()) from None
     if shape is not None and arr.shape != tuple(shape):
-        raise Feedback(f"{name} has shape {arr.shape}, expected {tuple(shape)}. {hint}".strip())
+        message = f"{name} has shape {arr.shape}, expected {tuple(shape)}."
+        raise Feedback(f"{message} {hint}".strip())
     if not np.all(np.isfinite(arr)):
         raise Feedback(f"{name} contains NaN or infinity: {arr}. {hint}".strip())
     return arr
 
 
 def expect_close(name, got, expected, hint="", rtol=1e-6, atol=1e-8):
-    """Raise :class:`Feedback` unless ``got`` equals ``expected`` (same shape, within tolerance)."""
+    """Legacy (shows the expected value; ``expect_hand``/``expect_code`` never do)."""
     expected_arr = np.asarray(expected, dtype=float)
     got_arr = as_array(name, got, expected_arr.shape, hint)
     if not np.allclose(got_arr, expected_arr, rtol=rtol, atol=atol):
         with np.printoptions(precision=6, suppress=True):
-            raise Feedback(f"{name}: expected {expected_arr}, got {got_arr}. {hint}".strip())
+            message = f"{name}: expected {expected_arr}, got {got_arr}."
+            raise Feedback(f"{message} {hint}".strip())
 
 
 def expect_true(condition, message):
     """Raise :class:`Feedback` with ``message`` unless ``condition`` holds."""
     if not condition:
         raise Feedback(message)
+
+
+__all__ = [
+    "Code",
+    "Feedback",
+    "Value",
+    "Written",
+    "check",
+    "exercise_data",
+    "expect_code",
+    "expect_hand",
+    "use_variant",
+    "variant_rng",
+]
