@@ -1,157 +1,41 @@
-r"""Measuring speed honestly: a timer with warm-up, repeats and the median, and GFLOP/s sweeps.
+r"""Rates measured on this machine: GEMM speed over a sweep of shapes, memory bandwidth.
 
-Three rules:
+A GEMM ``(m, k) @ (k, n)`` does :math:`2mkn` flops (:func:`mlplib.flops.gemm_flops`);
+its rate is flops over time (:func:`mlplib.timing.time_call`). The measured compute
+peak is the best rate over a sweep that includes the shapes a computation actually
+runs, so no measurement of those shapes can exceed it by more than noise.
 
-1. **Warm up.** The first call pays one-off costs (allocating memory, starting threads, loading a
-   GPU kernel or creating a cuBLAS handle); run it before the clock starts.
-2. **Repeat and take the median.** One run is one sample of a noisy quantity; the median of
-   several ignores the odd slow run (another process, a frequency change).
-3. **Synchronise the device.** A GPU call such as ``torch.matmul`` only *launches* the work and
-   returns at once; the clock must stop after the GPU has finished, i.e. after
-   ``torch.cuda.synchronize()`` (CuPy: the stream's ``synchronize()``). Without it the timer measures
-   the launch, and the GFLOP/s come out absurdly high. NumPy and PyTorch on the CPU are synchronous.
-
-The GEMM rate is :math:`2N^3 / t` flops per second (:func:`mlplib.flops.gemm_flops`).
+The bandwidth comes from STREAM-style kernels on vectors far larger than the caches,
+each written with NumPy's in-place ``out=`` so that no temporary arrays are allocated;
+the bytes counted are those the kernel reads and writes
+(:data:`mlplib.flops.STREAM_WORDS`).
 """
-import contextlib
-import statistics
-import time
 
 import numpy as np
 
-from .flops import gemm_flops, gflops
-
-try:  # the detectors come from array-api-compat; kept as module attributes so tests can replace them
-    from array_api_compat import is_cupy_array, is_torch_array
-except ImportError:  # pragma: no cover - array-api-compat is a dependency
-    def is_torch_array(x):
-        return type(x).__module__.startswith("torch")
-
-    def is_cupy_array(x):
-        return type(x).__module__.startswith("cupy")
-
-
-def synchronize(*arrays):
-    """Wait until the device holding each array has finished its queued work; return how many syncs ran.
-
-    PyTorch CUDA tensors: ``torch.cuda.synchronize(device)``. CuPy arrays: the current stream's
-    ``synchronize()``. NumPy arrays, CPU tensors and other values: nothing to wait for.
-    """
-    n = 0
-    for x in arrays:
-        if is_torch_array(x) and x.device.type == "cuda":
-            import torch
-
-            torch.cuda.synchronize(x.device)
-            n += 1
-        elif is_cupy_array(x):
-            import cupy
-
-            cupy.cuda.get_current_stream().synchronize()
-            n += 1
-    return n
-
-
-def _flatten(value):
-    if isinstance(value, (tuple, list)):
-        return [v for item in value for v in _flatten(item)]
-    return [value]
-
-
-def time_call(fn, *args, warmup=1, repeats=5, sync=True):
-    """Time ``fn(*args)``: ``warmup`` untimed calls, then ``repeats`` timed ones.
-
-    With ``sync=True`` the device of the arguments is synchronised before the clock starts and the
-    device of the arguments and the result before it stops (:func:`synchronize`), so a GPU call is
-    timed to completion. Returns ``{"median": s, "min": s, "times": [s, ...]}`` in seconds.
-    """
-    if not (isinstance(repeats, int) and repeats >= 1):
-        raise ValueError(f"time_call: repeats must be an integer >= 1, got {repeats!r}")
-    if not (isinstance(warmup, int) and warmup >= 0):
-        raise ValueError(f"time_call: warmup must be an integer >= 0, got {warmup!r}")
-    wait = synchronize if sync else (lambda *a: 0)
-    for _ in range(warmup):
-        wait(*_flatten(fn(*args)), *args)
-    times = []
-    for _ in range(repeats):
-        wait(*args)
-        start = time.perf_counter()
-        out = fn(*args)
-        wait(*_flatten(out), *args)
-        times.append(time.perf_counter() - start)
-    return {"median": statistics.median(times), "min": min(times), "times": times}
-
-
-def launch_vs_complete(fn, *args, warmup=1, repeats=5):
-    """The slides' mistake, measured: time ``fn(*args)`` without and with device synchronisation.
-
-    Returns ``{"unsynchronised": median s, "synchronised": median s}``. On a GPU the first is the
-    launch only; on a CPU (synchronous) the two agree.
-    """
-    unsync = time_call(fn, *args, warmup=warmup, repeats=repeats, sync=False)
-    synchronize(*args)
-    done = time_call(fn, *args, warmup=warmup, repeats=repeats, sync=True)
-    return {"unsynchronised": unsync["median"], "synchronised": done["median"]}
-
-
-@contextlib.contextmanager
-def threads(n):
-    """Limit BLAS/OpenMP thread pools (threadpoolctl) and PyTorch's intra-op threads to ``n`` inside the block.
-
-    ``n=None`` leaves everything as it is.
-    """
-    if n is None:
-        yield
-        return
-    if not (isinstance(n, int) and n >= 1):
-        raise ValueError(f"threads: n must be a positive integer or None, got {n!r}")
-    from threadpoolctl import threadpool_limits
-
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is installed with the book
-        torch = None
-    before = torch.get_num_threads() if torch is not None else None
-    with threadpool_limits(limits=n):
-        if torch is not None:
-            torch.set_num_threads(n)
-        try:
-            yield
-        finally:
-            if torch is not None:
-                torch.set_num_threads(before)
-
+from .flops import gemm_flops, gflops, stream_words
+from .timing import threads, time_call
 
 BACKENDS = ("numpy", "torch", "torch-cuda", "cupy")
 
 
-def gpu_backend():
-    """The GPU backend available here (``"torch-cuda"`` or ``"cupy"``), or ``None`` when there is no GPU."""
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return "torch-cuda"
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        import cupy
-
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            return "cupy"
-    except Exception:  # no CuPy, or CuPy without a driver
-        pass
-    return None
+def _shape(size):
+    """``N`` means ``(N, N, N)``; a triple ``(m, k, n)`` is kept."""
+    if isinstance(size, (tuple, list)):
+        if len(size) != 3:
+            raise ValueError(f"a GEMM shape is (m, k, n), got {size!r}")
+        return tuple(int(s) for s in size)
+    return (int(size),) * 3
 
 
-def random_matrices(N, dtype="float32", backend="numpy", seed=0):
-    """Two ``N x N`` matrices uniform in [0, 1) of ``dtype`` on ``backend`` (see :data:`BACKENDS`)."""
+def random_matrices(size, dtype="float32", backend="numpy", seed=0):
+    """``A: (m, k)`` and ``B: (k, n)`` uniform in [0, 1) of ``dtype`` on ``backend``."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+    m, k, n = _shape(size)
     rng = np.random.default_rng(seed)
-    A = rng.random((N, N), dtype=np.float32 if str(dtype) == "float32" else np.float64)
-    B = rng.random((N, N), dtype=A.dtype)
-    A, B = A.astype(dtype, copy=False), B.astype(dtype, copy=False)
+    A = rng.random((m, k)).astype(dtype)
+    B = rng.random((k, n)).astype(dtype)
     if backend == "numpy":
         return A, B
     if backend.startswith("torch"):
@@ -164,30 +48,101 @@ def random_matrices(N, dtype="float32", backend="numpy", seed=0):
     return cupy.asarray(A), cupy.asarray(B)
 
 
-def gemm_rate(N, dtype="float32", backend="numpy", warmup=1, repeats=3, sync=True, n_threads=None):
-    """Measure ``C = A @ B`` for ``N x N`` matrices: returns a dict with the median and best GFLOP/s.
+def gemm_rate(
+    size,
+    dtype="float32",
+    backend="numpy",
+    warmup=1,
+    repeats=3,
+    sync=True,
+    n_threads=None,
+):
+    """Time ``A @ B`` for ``size`` = ``N`` or ``(m, k, n)``: median and best GFLOP/s.
 
-    ``n_threads`` limits the thread count (:func:`threads`); ``sync=False`` reproduces the timing
-    mistake (meaningful only on a GPU).
+    ``n_threads`` limits the threads (:func:`mlplib.timing.threads`); ``sync=False``
+    reproduces the timing mistake (meaningful only on a GPU).
     """
-    A, B = random_matrices(N, dtype, backend)
+    m, k, n = _shape(size)
+    A, B = random_matrices((m, k, n), dtype, backend)
     with threads(n_threads):
-        t = time_call(lambda X, Y: X @ Y, A, B, warmup=warmup, repeats=repeats, sync=sync)
-    f = gemm_flops(N, N, N)
+        t = time_call(np.matmul, A, B, warmup=warmup, repeats=repeats, sync=sync)
+    f = gemm_flops(m, n, k)
     return {
-        "backend": backend, "dtype": str(dtype), "N": N, "threads": n_threads, "seconds": t["median"],
-        "gflops": gflops(f, t["median"]), "best_gflops": gflops(f, t["min"]), "times": t["times"],
+        "backend": backend,
+        "dtype": str(dtype),
+        "shape": (m, k, n),
+        "N": m if m == k == n else None,
+        "threads": n_threads,
+        "seconds": t["median"],
+        "gflops": gflops(f, t["median"]),
+        "best_gflops": gflops(f, t["min"]),
+        "times": t["times"],
     }
 
 
 def sweep(sizes, dtype="float32", backend="numpy", warmup=1, repeats=3, n_threads=None):
-    """:func:`gemm_rate` for each ``N`` in ``sizes``; a list of dicts."""
-    return [gemm_rate(N, dtype, backend, warmup, repeats, n_threads=n_threads) for N in sizes]
+    """:func:`gemm_rate` for each size (``N`` or ``(m, k, n)``) in ``sizes``."""
+    return [
+        gemm_rate(s, dtype, backend, warmup, repeats, n_threads=n_threads)
+        for s in sizes
+    ]
 
 
 def measured_peak(*results):
-    """The best rate seen in any run of any of the sweeps ``results`` (lists of :func:`gemm_rate` dicts)."""
+    """The best rate of any run in any of the sweeps ``results``."""
     rates = [r["best_gflops"] for res in results for r in res]
     if not rates:
         raise ValueError("measured_peak: no measurements given")
     return max(rates)
+
+
+def gemm_peak(shapes=(), squares=(256, 512, 1024, 2000), dtype="float32", repeats=3):
+    """Best GEMM rate over square sizes and the ``(m, k, n)`` shapes, and the sweep.
+
+    Pass the shapes a computation runs (:func:`mlplib.flops.training_matmuls`), so the
+    peak bounds the GEMMs of that computation.
+    Returns ``{"gflops": best, "sweep": [...]}``.
+    """
+    results = sweep(list(squares) + [_shape(s) for s in shapes], dtype, repeats=repeats)
+    return {"gflops": measured_peak(results), "sweep": results}
+
+
+def triad_blocked(a, b, c, s, block=2**16):
+    """``a = b + s c`` in one pass over memory: chunks of ``block`` entries, whose
+    temporary ``s c`` stays in the cache instead of going out to memory and back."""
+    tmp = np.empty(block, dtype=a.dtype)
+    for i in range(0, a.size, block):
+        t = tmp[: min(block, a.size - i)]
+        np.multiply(c[i : i + block], s, out=t)
+        np.add(t, b[i : i + block], out=a[i : i + block])
+    return a
+
+
+def _stream_kernels(a, b, c, s):
+    """The STREAM kernels with NumPy in-place ``out=`` (no temporaries allocated)."""
+    return {
+        "copy": lambda: np.copyto(c, a),
+        "scale": lambda: np.multiply(c, s, out=b),
+        "add": lambda: np.add(a, b, out=c),
+        "triad": lambda: triad_blocked(a, b, c, s),
+        "triad_two_pass": lambda: np.add(np.multiply(c, s, out=a), b, out=a),
+    }
+
+
+def stream_bandwidth(n=2**24, repeats=5, dtype="float64"):
+    """Best GB/s of the STREAM kernels on vectors of ``n`` entries.
+
+    Each kernel's bytes are :func:`mlplib.flops.stream_words` times the item size; the
+    rate is the best of ``repeats`` runs after one warm-up. Returns one dict per kernel.
+    """
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.random(n).astype(dtype) for _ in range(3))
+    item = np.dtype(dtype).itemsize
+    rows = []
+    for name, kernel in _stream_kernels(a, b, c, 3.0).items():
+        t = time_call(kernel, warmup=1, repeats=repeats)["min"]
+        nbytes = stream_words(name, n) * item
+        rows.append(
+            {"kernel": name, "bytes": nbytes, "seconds": t, "GB/s": nbytes / t / 1e9}
+        )
+    return rows
