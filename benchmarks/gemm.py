@@ -1,61 +1,71 @@
-"""NumPy GEMM speed on this machine: GFLOP/s of float32 (sgemm) and float64 (dgemm) at N = 1000..6000.
+"""GEMM speed against the theoretical peak, over square and training shapes.
 
-    python benchmarks/gemm.py                 # full table, about 2 minutes on 2 cores
-    python benchmarks/gemm.py --sizes 1000 2000 --repeats 2
+    python benchmarks/gemm.py                      # about a minute on 2 cores
+    python benchmarks/gemm.py --squares 500 1000 --repeats 2 --json gemm.json
 
-Method (mlplib.measure.time_call): one untimed warm-up call per size, then ``--repeats`` timed calls
-(fewer at the largest sizes, see ``--big-repeats``); the rate is 2 N^3 / median time. The machine's
-measured peak, per precision, is the best single-run rate seen for any size in this run (sgemm peak
-from the float32 runs, dgemm peak from the float64 runs), so "fraction of peak" compares each median
-with the fastest GEMM of that precision this machine was seen to do. On a machine shared with other
-busy processes the medians scatter and the fraction drops; run it on an idle machine.
+Method: for float32 and float64, ``mlplib.measure.gemm_peak`` times ``A @ B`` (one
+warm-up, ``--repeats`` timed calls) at square sizes and at every matrix product one
+training step of ``--sizes`` at ``--batch`` executes (``mlplib.flops.training_matmuls``:
+forward, ``dW``, and ``dX`` except in the first layer). The rate is ``2 m k n`` over the
+time; the measured peak is the best run. The theoretical peak is cores x clock x flops
+per cycle read from /proc/cpuinfo (``mlplib.hardware``); where the system reports only
+its nominal clock (virtual machines), turbo can take a measurement above it, and the
+clock the best run implies is printed.
 """
+
 import argparse
+import json
 import platform
 import sys
 import time
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mlplib import flops, hardware, measure  # noqa: E402
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
-from mlplib import measure  # noqa: E402
+
+def parse(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--squares", type=int, nargs="+", default=[256, 512, 1000, 2000, 4000]
+    )
+    p.add_argument("--sizes", type=int, nargs="+", default=[784, 256, 256, 10])
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--json", help="also write the results to this file")
+    return p.parse_args(argv)
+
+
+def report(dtype, peak, theory):
+    head = f"{'m x k x n':>18} {'median GFLOP/s':>15} {'best':>8} {'of theory':>10}"
+    print(f"\n{dtype}: {head}")
+    for r in peak["sweep"]:
+        shape = "x".join(map(str, r["shape"]))
+        share = r["best_gflops"] / theory["gflops"]
+        rates = f"{r['gflops']:>15.1f} {r['best_gflops']:>8.1f}"
+        print(f"{'':9}{shape:>18} {rates} {share:>10.0%}")
+    ghz = hardware.implied_ghz(peak["gflops"], theory)
+    share = peak["gflops"] / theory["gflops"]
+    print(f"best {peak['gflops']:.1f} GFLOP/s = {share:.0%} of the theoretical")
+    print(f"{theory['gflops']:.1f} GFLOP/s; it needs a clock of at least {ghz:.2f} GHz")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 3000, 4000, 5000, 6000])
-    parser.add_argument("--repeats", type=int, default=5, help="timed calls per size up to N = 4000")
-    parser.add_argument("--big-repeats", type=int, default=2, help="timed calls per size above N = 4000")
-    parser.add_argument("--threads", type=int, default=None, help="limit BLAS threads (default: all)")
-    args = parser.parse_args(argv)
-
-    from threadpoolctl import threadpool_info
-
-    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
-    print(f"NumPy {np.__version__}, BLAS: " + ", ".join(f"{p['internal_api']} {p['version']} "
-          f"({p['architecture']}, {p['num_threads']} threads)" for p in blas))
-    print(f"machine: {platform.machine()}, {platform.processor() or 'unknown CPU'}, date {time.strftime('%Y-%m-%d')}")
-    print(f"thread limit for the runs: {args.threads or 'none (all BLAS threads)'}")
-    results = {}
+    args = parse(argv)
+    info = hardware.cpu_info()
+    shapes = sorted({s for _, _, s in flops.training_matmuls(args.sizes, args.batch)})
+    print(
+        f"{platform.machine()}, {info['model']}, {info['cores']} cores, clock "
+        f"{info['ghz']:.2f} GHz ({info['clock_source']}), {time.strftime('%Y-%m-%d')}"
+    )
+    results = {"cpu": {k: v for k, v in info.items() if k != "flags"}, "runs": {}}
     for dtype in ("float32", "float64"):
-        results[dtype] = [
-            measure.gemm_rate(N, dtype, repeats=args.repeats if N <= 4000 else args.big_repeats,
-                              warmup=1, n_threads=args.threads)
-            for N in args.sizes
-        ]
-    peak = {dtype: measure.measured_peak(res) for dtype, res in results.items()}
-    print(f"measured peak (best single run, any size): sgemm {peak['float32']:.1f} GFLOP/s, "
-          f"dgemm {peak['float64']:.1f} GFLOP/s\n")
-    print("GFLOP/s from the median time of the repeats (best run in brackets)")
-    print(f"{'N':>6} {'sgemm GFLOP/s':>20} {'of peak':>8} {'dgemm GFLOP/s':>20} {'of peak':>8}")
-    for r32, r64 in zip(results["float32"], results["float64"]):
-        print(f"{r32['N']:>6} {r32['gflops']:>11.1f} ({r32['best_gflops']:>5.1f}) {r32['gflops'] / peak['float32']:>8.0%} "
-              f"{r64['gflops']:>11.1f} ({r64['best_gflops']:>5.1f}) {r64['gflops'] / peak['float64']:>8.0%}")
-    at4000 = [r for r in results["float32"] if r["N"] == 4000]
-    if at4000:
-        frac = at4000[0]["gflops"] / peak["float32"]
-        print(f"\nsgemm at N = 4000: {frac:.0%} of the measured sgemm peak ({'meets' if frac >= 0.8 else 'MISSES'} the 80% bar)")
-        return 0 if frac >= 0.8 else 1
+        theory = hardware.theoretical_peak(dtype, info)
+        peak = measure.gemm_peak(shapes, args.squares, dtype, args.repeats)
+        report(dtype, peak, theory)
+        results["runs"][dtype] = {"theoretical": theory, **peak}
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     return 0
 
 
