@@ -1,74 +1,287 @@
-"""Checks for the exercises of Chapter 1 (the perceptron).
+"""Exercises of the perceptron chapter: inputs, checks and diagnoses.
 
-Every expected value is computed here with mlplib from the numbers stated in the exercise.
+Expected values are computed with mlplib from each exercise's own inputs; no message
+shows an expected value.
 """
+
 import numpy as np
 
+from course.checks import Code, Feedback, Value, Written, expect_hand
 from mlplib import activations
-from mlplib.perceptron import perceptron_rule
-from . import Feedback, as_array, expect_close, expect_true
+from mlplib.perceptron import Perceptron, perceptron_rule
 
-AND_OR_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-TRUTH = {
-    "NAND": np.array([1, 1, 1, 0], dtype=float),
-    "XOR": np.array([0, 1, 1, 0], dtype=float),
+INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+GATES = {  # gates a single perceptron can compute, other than AND, OR and NAND
+    "x1 AND NOT x2": [0.0, 0.0, 1.0, 0.0],
+    "NOT x1 AND x2": [0.0, 1.0, 0.0, 0.0],
+    "NOR": [1.0, 0.0, 0.0, 0.0],
+    "x1 OR NOT x2": [1.0, 0.0, 1.0, 1.0],
+    "NOT x1 OR x2": [1.0, 1.0, 0.0, 1.0],
 }
 
 
-def ex1(a):
-    """sigma(W x + b) with W = [[2, -1], [0.5, 1]], x = [1, 3], b = [0, -2]."""
-    W = np.array([[2.0, -1.0], [0.5, 1.0]])
-    x = np.array([1.0, 3.0])
-    b = np.array([0.0, -2.0])
-    expected = activations.sigmoid(W @ x + b)
-    z_hint = f"First compute z = W x + b = {W @ x + b}, then apply the sigmoid to each entry."
-    try:
-        got = np.asarray(a, dtype=float)
-    except (TypeError, ValueError):
-        got = None
-    if got is not None and got.shape == expected.shape and np.allclose(got, W @ x + b):
-        raise Feedback(f"a equals z = W x + b = {W @ x + b}: you forgot the activation sigma.")
-    expect_close("a", a, expected, hint=z_hint, rtol=1e-4, atol=1e-6)
-
-
-def ex2(W_new, b_new):
-    """One perceptron update from W = [0.5, -1], b = 0.5 on x = [1, 1], t = 0, eta = 0.5."""
-    W, b, x, t, eta = np.array([0.5, -1.0]), 0.5, np.array([1.0, 1.0]), 0.0, 0.5
-    W_expected, b_expected, e = perceptron_rule(W, b, x, t, eta)
-    y = t - e
-    hint = (
-        f"The net input is x.W + b = {x @ W + b}, so y = hardlim of it = {y:g} "
-        f"(remember hardlim(0) = 1) and t - y = {e:g}; "
-        "then W <- W + eta (t - y) x and b <- b + eta (t - y)."
+def near(got, candidate):
+    """True when ``got`` has ``candidate``'s shape and matches it to 4 figures."""
+    got = np.asarray(got, dtype=float)
+    candidate = np.asarray(candidate, dtype=float)
+    return got.shape == candidate.shape and np.allclose(
+        got, candidate, rtol=5e-4, atol=5e-5
     )
-    expect_close("W_new", W_new, W_expected, hint=hint)
-    expect_close("b_new", b_new, b_expected, hint=hint)
 
 
-def ex3(W, b):
-    """Any weights W (2,) and bias b with hardlim(X W + b) = NAND on the four inputs."""
-    hint = "NAND is 1 unless both inputs are 1: try negative weights and a positive bias."
-    W = as_array("W", W, (2,), hint)
-    b = as_array("b", b, (), hint)
-    got = activations.hardlim(AND_OR_INPUTS @ W + b)
-    wrong = [f"x = {x.astype(int).tolist()}: got {g:g}, NAND is {t:g}"
-             for x, g, t in zip(AND_OR_INPUTS, got, TRUTH["NAND"]) if g != t]
-    expect_true(not wrong, "your perceptron is wrong on " + "; ".join(wrong) + f". {hint}")
+# --- ch01-ex1: a layer of two sigmoid neurons, by hand --------------------------------
 
 
-def ex4(W1, b1, w2, b2):
-    """Two layers of perceptrons computing XOR: h = hardlim(X W1 + b1), y = hardlim(h w2 + b2)."""
-    hint = ("One hidden unit can compute OR and the other NAND; "
-            "the output unit then computes the AND of the two (XOR = OR and NAND).")
-    W1 = as_array("W1", W1, (2, 2), hint + " W1 is (n_in, n_hidden) = (2, 2).")
-    b1 = as_array("b1", b1, (2,), hint)
-    w2 = as_array("w2", w2, (2,), hint)
-    b2 = as_array("b2", b2, (), hint)
-    H = activations.hardlim(AND_OR_INPUTS @ W1 + b1)
-    got = activations.hardlim(H @ w2 + b2)
-    wrong = [f"x = {x.astype(int).tolist()}: hidden {h.astype(int).tolist()}, output {g:g}, XOR is {t:g}"
-             for x, h, g, t in zip(AND_OR_INPUTS, H, got, TRUTH["XOR"]) if g != t]
-    expect_true(not wrong, "your network is wrong on " + "; ".join(wrong) + f". {hint}")
+def ex1_data(rng):
+    if rng is None:
+        x, W, b = [1.0, 3.0], [[2.0, 0.5], [-1.0, 1.0]], [0.0, -2.0]
+    else:
+        x = rng.integers(-2, 3, 2) * 1.0
+        W = rng.integers(-4, 5, (2, 2)) * 0.5
+        b = rng.integers(-2, 3, 2) * 1.0
+    return {"x": np.array(x), "W": np.array(W), "b": np.array(b)}
 
 
-CHECKS = {"ch01-ex1": ex1, "ch01-ex2": ex2, "ch01-ex3": ex3, "ch01-ex4": ex4}
+def ex1(data, y):
+    x, W, b = data["x"], data["W"], data["b"]
+    sigmoid = activations.sigmoid
+
+    def diagnose(got, expected):
+        if near(got, x @ W + b):
+            return "That is z = xW + b: apply the sigmoid to each entry."
+        if near(got, sigmoid(x @ W.T + b)):
+            return "You used W transposed: column j of W holds neuron j's weights."
+        if near(got, sigmoid(x @ W)):
+            return "The bias b is missing from z."
+        if near(got, 1 - expected):
+            return "Check the sign in the sigmoid: 1 / (1 + exp(-z))."
+        return "Compute z = xW + b first (entry j uses column j of W), then sigmoid(z)."
+
+    expect_hand("y", y, sigmoid(x @ W + b), diagnose)
+
+
+# --- ch01-ex2: one step of the rule at a pre-activation of 0 --------------------------
+
+
+def ex2_data(rng):
+    if rng is None:
+        w, x, eta = np.array([0.5, -1.0]), np.array([1.0, 1.0]), 0.5
+    else:
+        w = rng.integers(-4, 5, 2) * 0.5
+        x = rng.integers(1, 3, 2) * rng.choice([-1.0, 1.0], 2)
+        eta = float(rng.choice([0.25, 0.5, 1.0]))
+    b = float(-(w @ x))  # the example lies exactly on the line
+    return {"w": w, "b": b, "x": x, "t": 0.0, "eta": eta}
+
+
+def ex2(data, w_new, b_new):
+    w, b, x, t, eta = (data[k] for k in ("w", "b", "x", "t", "eta"))
+    w_exp, b_exp, _ = perceptron_rule(w, b, x, t, eta)
+
+    def diagnose_w(got, expected):
+        if near(got, w):
+            return "The weights did not move: what is hardlim(0) in this book?"
+        if near(got, w + eta * x):
+            return "Wrong direction: here y = 1 and t = 0, so t - y is negative."
+        if near(got, w - x):
+            return "The step is scaled by the learning rate eta."
+        return "Compute z = w.x + b, then y = hardlim(z), then w + eta (t - y) x."
+
+    def diagnose_b(got, expected):
+        if near(got, b):
+            return "The bias moves too: b <- b + eta (t - y)."
+        if near(got, b + eta):
+            return "Wrong direction: t - y is negative here."
+        return "The bias update is b + eta (t - y)."
+
+    expect_hand("w_new", w_new, w_exp, diagnose_w)
+    expect_hand("b_new", b_new, b_exp, diagnose_b)
+
+
+# --- ch01-ex3: a gate of your own -----------------------------------------------------
+
+
+def ex3_data(rng):
+    names = list(GATES)
+    gate = names[0] if rng is None else str(rng.choice(names))
+    return {"gate": gate, "inputs": np.array(INPUTS), "targets": np.array(GATES[gate])}
+
+
+def ex3(data, w, b):
+    X, T = data["inputs"], data["targets"]
+    w_arr = np.asarray(w, dtype=float)
+    if w_arr.shape != (2,):
+        raise Feedback(
+            f"w has shape {w_arr.shape}; it needs one weight per input, (2,)."
+        )
+    if np.ndim(b) != 0:
+        raise Feedback("b should be one number.")
+    z = X @ w_arr + float(b)
+    y = activations.hardlim(z)
+    for x_i, z_i, y_i, t_i in zip(X, z, y, T):
+        if y_i != t_i:
+            point = f"({x_i[0]:g}, {x_i[1]:g})"
+            if z_i == 0:
+                raise Feedback(
+                    f"At x = {point} the pre-activation is exactly 0, so the output is "
+                    f"hardlim(0) = 1, but the gate gives {t_i:g} there.",
+                    hint="Move the line off that point (change the bias a little).",
+                )
+            raise Feedback(
+                f"At x = {point} your perceptron outputs {y_i:g}; "
+                f"the gate gives {t_i:g}.",
+                hint="Draw the four points and a line with the 1s on its "
+                "positive side.",
+            )
+
+
+# --- ch01-ex4: one epoch of the learning rule, in code --------------------------------
+
+
+def ex4_cases(rng):
+    n_in, N = int(rng.integers(2, 4)), int(rng.integers(6, 11))
+    return {
+        "w": rng.integers(-1, 2, n_in) * 1.0,
+        "b": float(rng.integers(-1, 2)),
+        "X": rng.integers(-2, 3, (N, n_in)) * 1.0,
+        "T": rng.integers(0, 2, N) * 1.0,
+        "eta": float(rng.choice([0.5, 1.0])),
+    }
+
+
+def ex4_reference(w, b, X, T, eta):
+    p = Perceptron(len(w), eta=eta, W=w, b=b)
+    n_errors = p.train_epoch(X, T)
+    return p.W, float(p.b), float(n_errors)
+
+
+def epoch_variant(w, b, X, T, eta, strict=False, batch=False, sign=1.0, bias=True):
+    """An epoch with one typical mistake, for the diagnosis."""
+    w, b = np.array(w, dtype=float), float(b)
+    y_all = (X @ w + b > 0 if strict else X @ w + b >= 0) * 1.0
+    errors = 0
+    for i, (x, t) in enumerate(zip(X, T)):
+        z = x @ w + b
+        y = y_all[i] if batch else float(z > 0 if strict else z >= 0)
+        e = t - y
+        errors += int(e != 0)
+        w = w + sign * eta * e * x
+        b = b + sign * eta * e * bias
+    return w, b, float(errors)
+
+
+def ex4_diagnose(got, expected, case):
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return "Return a tuple (w, b, n_errors)."
+    if near(got[0], expected[0]) and near(got[1], expected[1]):
+        return "w and b are right: count the examples with t - y != 0."
+    mistakes = [
+        ({"strict": True}, "At z = 0 the output is hardlim(0) = 1 (use z >= 0)."),
+        (
+            {"batch": True},
+            "Compute each y with the weights as they are at that example.",
+        ),
+        ({"sign": -1.0}, "The update adds eta (t - y) x; yours has the opposite sign."),
+        ({"bias": False}, "The bias is updated too: b <- b + eta (t - y)."),
+    ]
+    for kwargs, message in mistakes:
+        wrong = epoch_variant(**case, **kwargs)
+        if near(got[0], wrong[0]) and near(got[1], wrong[1]):
+            return message
+    return None
+
+
+# --- ch01-ex5: XOR from three perceptrons ---------------------------------------------
+
+
+def ex5(data, W1, b1, w2, b2):
+    X = np.array(INPUTS)
+    T = np.array([0.0, 1.0, 1.0, 0.0])
+    shapes = {"W1": (W1, (2, 2)), "b1": (b1, (2,)), "w2": (w2, (2,)), "b2": (b2, ())}
+    arrays = {}
+    for name, (value, shape) in shapes.items():
+        arr = np.asarray(value, dtype=float)
+        if arr.shape != shape:
+            raise Feedback(f"{name} has shape {arr.shape}; it should be {shape}.")
+        arrays[name] = arr
+    H = activations.hardlim(X @ arrays["W1"] + arrays["b1"])
+    y = activations.hardlim(H @ arrays["w2"] + arrays["b2"])
+    wrong = [f"({x[0]:g}, {x[1]:g})" for x, y_i, t in zip(X, y, T) if y_i != t]
+    if wrong:
+        raise Feedback(
+            f"The network's output is wrong at x = {', '.join(wrong)}.",
+            hint="Check each hidden unit alone first: one can compute OR, the other "
+            "NAND, and the output unit the AND of the two.",
+        )
+
+
+EXERCISES = [
+    Value(
+        "ch01-ex1",
+        check=ex1,
+        data=ex1_data,
+        title="A layer of two sigmoid neurons",
+        difficulty="warm-up",
+        minutes=10,
+        points=1,
+    ),
+    Value(
+        "ch01-ex2",
+        check=ex2,
+        data=ex2_data,
+        title="One step of the rule on the decision line",
+        difficulty="warm-up",
+        minutes=10,
+        points=1,
+    ),
+    Value(
+        "ch01-ex3",
+        check=ex3,
+        data=ex3_data,
+        title="A perceptron for a gate",
+        difficulty="core",
+        minutes=15,
+        points=1,
+    ),
+    Code(
+        "ch01-ex4",
+        name="train_epoch",
+        cases=ex4_cases,
+        reference=ex4_reference,
+        diagnose=ex4_diagnose,
+        n_cases=5,
+        title="One epoch of the perceptron rule",
+        difficulty="core",
+        minutes=20,
+        points=3,
+    ),
+    Value(
+        "ch01-ex5",
+        check=ex5,
+        title="XOR from three perceptrons",
+        difficulty="core",
+        minutes=20,
+        points=2,
+    ),
+    Written(
+        "ch01-ex6",
+        title="The scale of the margin",
+        rubric=(
+            "(a) Scaling u by c > 0 keeps its line and multiplies every "
+            "s_i (u . x_i) by c, so gamma scales by c while R stays: without "
+            "|u| = 1 the bound (R/gamma)^2 could be made arbitrarily small, so it "
+            "would bound nothing. (b) From w = 0 every weight vector the rule visits "
+            "is eta times the one it visits with eta = 1 (induction: the sign of "
+            "w . x is unchanged by the factor eta), so the same examples are "
+            "misclassified and the number of updates does not depend on eta; "
+            "equivalently eta cancels in k eta gamma <= sqrt(k) eta R. "
+            "(c) From a nonzero start w_0 the proof gives u . w_k >= u . w_0 + k eta "
+            "gamma and |w_k|^2 <= |w_0|^2 + k eta^2 R^2, a bound that now depends on "
+            "eta and w_0 (large eta makes the start matter less). Full marks: all "
+            "three parts with the reason, not only the conclusion."
+        ),
+        difficulty="stretch",
+        minutes=25,
+        points=2,
+    ),
+]
