@@ -1,8 +1,11 @@
-"""The built book for the HTML and browser tests: where it is, which pages it has, a local server.
+"""The built book for the HTML and browser tests: where it is, which pages it has, a
+local server.
 
-The tests read `_build/html` (what `make book` writes); set BOOK_HTML_DIR to test another build,
+The tests read `_build/html` (what `make book` writes); set BOOK_HTML_DIR to test
+another build,
 e.g. one made with `jupyter-book build . --toc <toc> --path-output /tmp/book`.
 """
+
 import contextlib
 import functools
 import http.server
@@ -23,12 +26,14 @@ GENERATED = ["genindex.html", "search.html"]
 def require_book():
     """Fail (not skip) when the book was not built: the tests have nothing to check."""
     if not (BOOK / "index.html").is_file():
-        pytest.fail(f"no built book at {BOOK}: run make book first (or set BOOK_HTML_DIR)")
+        pytest.fail(
+            f"no built book at {BOOK}: run make book first (or set BOOK_HTML_DIR)"
+        )
     return BOOK
 
 
 def toc_files(toc_path=ROOT / "_toc.yml"):
-    """Every document named in a Jupyter Book toc (root first), as paths without suffix."""
+    """Every document named in a Jupyter Book toc (root first), without suffix."""
     toc = yaml.safe_load(pathlib.Path(toc_path).read_text())
     found = [toc["root"]]
 
@@ -47,7 +52,8 @@ def toc_files(toc_path=ROOT / "_toc.yml"):
 
 
 def sources():
-    """The documents the build rendered, from its `_sources/` copy: {'chapters/01_x': '.ipynb', ...}."""
+    """The documents the build rendered, from its `_sources/` copy: {'chapters/01_x':
+    '.ipynb', ...}."""
     base = BOOK / "_sources"
     if not base.is_dir():
         return {}
@@ -59,7 +65,8 @@ def sources():
 
 
 def content_pages():
-    """HTML pages of the book's documents, e.g. ['chapters/01_perceptron.html', 'intro.html']."""
+    """HTML pages of the book's documents, e.g. ['chapters/01_perceptron.html',
+    'intro.html']."""
     return [f"{doc}.html" for doc in sources() if (BOOK / f"{doc}.html").is_file()]
 
 
@@ -69,7 +76,8 @@ def notebook_pages():
 
 
 def all_pages():
-    """Every HTML page a reader can reach: the documents plus the search and index pages."""
+    """Every HTML page a reader can reach: the documents plus the search and index
+    pages."""
     return content_pages() + [page for page in GENERATED if (BOOK / page).is_file()]
 
 
@@ -79,14 +87,20 @@ def notebook(doc):
 
 
 def repository():
-    """(url, branch, path_to_book) from `_config.yml`, the one place that names the repository."""
+    """(url, branch, path_to_book) from `_config.yml`, the one place that names the
+    repository."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo = config["repository"]
-    return repo["url"].rstrip("/"), repo.get("branch", "main"), (repo.get("path_to_book") or "").strip("/")
+    return (
+        repo["url"].rstrip("/"),
+        repo.get("branch", "main"),
+        (repo.get("path_to_book") or "").strip("/"),
+    )
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the book; records (path, status) of every request for the tests to inspect."""
+    """Serves the book; records (path, status) of every request for the tests to
+    inspect."""
 
     log = None
 
@@ -99,10 +113,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve(directory):
-    """Serve `directory` on a free localhost port in a thread; yields (base_url, request_log)."""
+    """Serve `directory` on a free localhost port in a thread; yields (base_url,
+    request_log)."""
     log = []
     handler = type("Handler", (_QuietHandler,), {"log": log})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

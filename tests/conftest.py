@@ -1,6 +1,7 @@
 """Test configuration: TensorFlow stays quiet, and Keras/torch compare in float64.
 
-When Chromium is missing, the browser tests skip; the run then ends with one line saying how
+When Chromium is missing, the browser tests skip; the run then ends with one line saying
+how
 many page tests did not run and how to install what they need.
 """
 
@@ -12,8 +13,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 CHROMIUM_HINT = (
-    "install Chromium (Debian/Ubuntu: `sudo apt-get install chromium`, which puts it at "
-    "/usr/bin/chromium) and run `make test` again"
+    "install Chromium (Debian/Ubuntu: `sudo apt-get install chromium`, "
+    "which puts it at /usr/bin/chromium) and run `make test` again"
 )
 
 
@@ -21,12 +22,13 @@ def pytest_terminal_summary(terminalreporter):
     skipped = [
         report
         for report in terminalreporter.stats.get("skipped", [])
-        if "test_browser.py" in report.nodeid and "Chromium not found" in str(report.longrepr)
+        if "test_browser.py" in report.nodeid
+        and "Chromium not found" in str(report.longrepr)
     ]
     if skipped:
         terminalreporter.write_line(
-            f"BROWSER TESTS NOT RUN: {len(skipped)} page tests skipped because Chromium "
-            f"is missing; {CHROMIUM_HINT}.",
+            f"BROWSER TESTS NOT RUN: {len(skipped)} page tests skipped because "
+            f"Chromium is missing; {CHROMIUM_HINT}.",
             yellow=True,
             bold=True,
         )

@@ -1,21 +1,33 @@
-"""Checks of the built HTML book (no browser): offline assets, local MathJax, links, alt text, headings.
+"""Checks of the built HTML book (no browser): offline assets, local MathJax, links, alt
+text, headings.
 
-Reads `_build/html` (`make book`), or BOOK_HTML_DIR. See tests/test_browser.py for the reader's view.
+Reads `_build/html` (`make book`), or BOOK_HTML_DIR. See tests/test_browser.py for the
+reader's view.
 """
+
 import os
 import pathlib
 import re
 import urllib.parse
 
 import pytest
+from browser_server import (
+    BOOK,
+    all_pages,
+    content_pages,
+    require_book,
+    sources,
+    toc_files,
+)
 from bs4 import BeautifulSoup
 
-from browser_server import BOOK, all_pages, content_pages, require_book, sources, toc_files
-
-# The live-code (thebe) button may fetch thebe from unpkg, and only when a reader clicks it.
+# The live-code (thebe) button may fetch thebe from unpkg, and only when a reader clicks
+# it.
 ALLOWED_EXTERNAL = ("https://unpkg.com/thebe@",)
 MATHJAX = "_static/mathjax/tex-chtml.js"
-CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
+CSS_URL = re.compile(
+    r"""url\(\s*['"]?([^'")\s]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +40,18 @@ def parse(page):
 
 
 def is_external(url):
-    return url.startswith(("//", "http://", "https://")) and not url.startswith(ALLOWED_EXTERNAL)
+    return url.startswith(("//", "http://", "https://")) and not url.startswith(
+        ALLOWED_EXTERNAL
+    )
 
 
 def loaded_urls(soup):
-    """URLs the page makes the browser fetch by itself: scripts, styles, fonts, images, frames."""
+    """URLs the page makes the browser fetch by itself: scripts, styles, fonts, images,
+    frames."""
     urls = []
-    for tag in soup.find_all(["script", "img", "iframe", "source", "audio", "video", "embed", "input"]):
+    for tag in soup.find_all(
+        ["script", "img", "iframe", "source", "audio", "video", "embed", "input"]
+    ):
         if tag.get("src"):
             urls.append((tag.name, tag["src"]))
         for candidate in (tag.get("srcset") or "").split(","):
@@ -44,7 +61,16 @@ def loaded_urls(soup):
         urls.append(("object", tag["data"]))
     for tag in soup.find_all("link", href=True):
         rel = {r.lower() for r in tag.get("rel", [])}
-        if rel & {"stylesheet", "preload", "modulepreload", "prefetch", "icon", "shortcut", "manifest", "preconnect"}:
+        if rel & {
+            "stylesheet",
+            "preload",
+            "modulepreload",
+            "prefetch",
+            "icon",
+            "shortcut",
+            "manifest",
+            "preconnect",
+        }:
             urls.append(("link " + " ".join(sorted(rel)), tag["href"]))
     for tag in soup.find_all("style"):
         urls += [("style", a or b) for a, b in CSS_URL.findall(tag.get_text())]
@@ -55,14 +81,20 @@ def loaded_urls(soup):
 
 def external_assets(html):
     """The URLs from another host that an HTML page loads (thebe's aside)."""
-    return [(kind, url) for kind, url in loaded_urls(BeautifulSoup(html, "html.parser")) if is_external(url)]
+    return [
+        (kind, url)
+        for kind, url in loaded_urls(BeautifulSoup(html, "html.parser"))
+        if is_external(url)
+    ]
 
 
 def test_book_is_built_with_every_toc_page(book):
     if "BOOK_HTML_DIR" in os.environ:
         pytest.skip("BOOK_HTML_DIR points at another build; its toc is not _toc.yml")
     missing = [doc for doc in toc_files() if not (book / f"{doc}.html").is_file()]
-    assert not missing, f"_toc.yml names pages the build lacks: {missing}; run make book"
+    assert not missing, (
+        f"_toc.yml names pages the build lacks: {missing}; run make book"
+    )
 
 
 def test_the_external_asset_check_catches_a_cdn():
@@ -82,45 +114,75 @@ def test_the_external_asset_check_catches_a_cdn():
 def test_no_page_loads_a_script_style_font_or_image_from_another_host(book):
     problems = []
     for page in all_pages():
-        problems += [f"{page}: {kind} {url}" for kind, url in external_assets((book / page).read_text(encoding="utf-8"))]
-    assert not problems, "assets from another host (the book must work offline):\n" + "\n".join(problems)
+        problems += [
+            f"{page}: {kind} {url}"
+            for kind, url in external_assets((book / page).read_text(encoding="utf-8"))
+        ]
+    assert not problems, (
+        "assets from another host (the book must work offline):\n" + "\n".join(problems)
+    )
 
 
 def test_no_stylesheet_imports_a_font_or_style_from_another_host(book):
     problems = []
     for css in sorted((book / "_static").rglob("*.css")):
         text = css.read_text(encoding="utf-8", errors="replace")
-        problems += [f"{css.relative_to(book)}: {a or b}" for a, b in CSS_URL.findall(text) if is_external(a or b)]
-    assert not problems, "stylesheets that load from another host:\n" + "\n".join(problems)
+        problems += [
+            f"{css.relative_to(book)}: {a or b}"
+            for a, b in CSS_URL.findall(text)
+            if is_external(a or b)
+        ]
+    assert not problems, "stylesheets that load from another host:\n" + "\n".join(
+        problems
+    )
 
 
 def math_pages():
-    return [page for page in content_pages() if parse(page).select(".math, span.math, div.math")]
+    return [
+        page
+        for page in content_pages()
+        if parse(page).select(".math, span.math, div.math")
+    ]
 
 
 def test_math_pages_load_the_local_mathjax_exactly_once(book):
     pages = math_pages()
     if not pages:
         pytest.skip("no page of the book has math yet")
-    assert (book / MATHJAX).is_file(), f"{MATHJAX} is missing from the build (tools/fetch_mathjax.sh, html_static_path)"
+    assert (book / MATHJAX).is_file(), (
+        f"{MATHJAX} is missing from the build "
+        "(tools/fetch_mathjax.sh, html_static_path)"
+    )
     for page in pages:
-        scripts = [s["src"] for s in parse(page).find_all("script", src=True) if "mathjax" in s["src"].lower()]
+        scripts = [
+            s["src"]
+            for s in parse(page).find_all("script", src=True)
+            if "mathjax" in s["src"].lower()
+        ]
         resolved = [
-            (pathlib.PurePosixPath(page).parent / urllib.parse.urlsplit(src).path).as_posix() for src in scripts
+            (
+                pathlib.PurePosixPath(page).parent / urllib.parse.urlsplit(src).path
+            ).as_posix()
+            for src in scripts
         ]
         resolved = [re.sub(r"[^/]+/\.\./", "", path) for path in resolved]
-        assert resolved == [MATHJAX], f"{page} loads MathJax as {scripts}; expected once, from {MATHJAX}"
+        assert resolved == [MATHJAX], (
+            f"{page} loads MathJax as {scripts}; expected once, from {MATHJAX}"
+        )
 
 
-def anchors(page, cache={}):
+def anchors(page, cache={}):  # noqa: B006 (a deliberate per-process cache)
     if page not in cache:
         soup = parse(page)
-        cache[page] = {tag["id"] for tag in soup.find_all(id=True)} | {tag["name"] for tag in soup.find_all("a", attrs={"name": True})}
+        cache[page] = {tag["id"] for tag in soup.find_all(id=True)} | {
+            tag["name"] for tag in soup.find_all("a", attrs={"name": True})
+        }
     return cache[page]
 
 
 def test_no_internal_link_is_broken(book):
-    """Every relative href/src of every page names a file of the build, and an #anchor that exists there."""
+    """Every relative href/src of every page names a file of the build, and an #anchor
+    that exists there."""
     problems = []
     for page in all_pages():
         soup = parse(page)
@@ -132,39 +194,68 @@ def test_no_internal_link_is_broken(book):
                 parts = urllib.parse.urlsplit(url)
                 if parts.scheme or url.startswith("//"):
                     continue  # external (checked above) or mailto:/data:/javascript:
-                target = (book / page).parent / urllib.parse.unquote(parts.path) if parts.path else book / page
+                target = (
+                    (book / page).parent / urllib.parse.unquote(parts.path)
+                    if parts.path
+                    else book / page
+                )
                 target = target.resolve()
                 if not target.exists():
                     problems.append(f"{page}: {tag.name} {attr}={url!r}: no such file")
                 elif parts.fragment and target.suffix == ".html":
-                    if parts.fragment not in anchors(target.relative_to(book).as_posix()):
-                        problems.append(f"{page}: {tag.name} {attr}={url!r}: no #{parts.fragment} in {target.name}")
+                    if parts.fragment not in anchors(
+                        target.relative_to(book).as_posix()
+                    ):
+                        problems.append(
+                            f"{page}: {tag.name} {attr}={url!r}: "
+                            f"no #{parts.fragment} in {target.name}"
+                        )
     assert not problems, "broken internal links:\n" + "\n".join(problems)
 
 
 def test_every_image_has_alt_text_or_a_caption(book):
-    """myst-nb uses the image's file name as alt when a cell has no alt text: that counts as none."""
+    """myst-nb uses the image's file name as alt when a cell has no alt text: that
+    counts as none."""
     problems = []
     for page in content_pages():
         for img in parse(page).find_all("img"):
             alt = (img.get("alt") or "").strip()
-            meaningless = not alt or alt == img.get("src") or re.search(r"\.(png|jpe?g|svg|gif)$", alt)
+            meaningless = (
+                not alt
+                or alt == img.get("src")
+                or re.search(r"\.(png|jpe?g|svg|gif)$", alt)
+            )
             figure = img.find_parent("figure")
-            captioned = figure is not None and figure.find("figcaption") and figure.find("figcaption").get_text(strip=True)
+            captioned = (
+                figure is not None
+                and figure.find("figcaption")
+                and figure.find("figcaption").get_text(strip=True)
+            )
             if meaningless and not captioned:
-                problems.append(f"{page}: <img src={img.get('src')!r} alt={img.get('alt')!r}>")
+                problems.append(
+                    f"{page}: <img src={img.get('src')!r} alt={img.get('alt')!r}>"
+                )
     assert not problems, (
-        "images without alt text (set cell metadata mystnb.image.alt, see CONTRIBUTING):\n" + "\n".join(problems)
+        "images without alt text "
+        "(set cell metadata mystnb.image.alt, see CONTRIBUTING):\n"
+        + "\n".join(problems)
     )
 
 
 def test_every_page_has_a_single_h1(book):
-    """One h1 on screen; the theme's print-only copy of the title (.onlyprint) is not shown."""
+    """One h1 on screen; the theme's print-only copy of the title (.onlyprint) is not
+    shown."""
     problems = []
     for page in all_pages():
-        h1 = [h for h in parse(page).find_all("h1") if not h.find_parent(class_="onlyprint")]
+        h1 = [
+            h
+            for h in parse(page).find_all("h1")
+            if not h.find_parent(class_="onlyprint")
+        ]
         if len(h1) != 1:
-            problems.append(f"{page}: {len(h1)} h1 {[h.get_text(strip=True) for h in h1]}")
+            problems.append(
+                f"{page}: {len(h1)} h1 {[h.get_text(strip=True) for h in h1]}"
+            )
     assert not problems, "pages without exactly one h1:\n" + "\n".join(problems)
 
 
@@ -172,29 +263,41 @@ def test_every_notebook_page_offers_its_notebook_for_download(book):
     for doc, suffix in sources().items():
         if suffix != ".ipynb":
             continue
-        links = [a["href"] for a in parse(f"{doc}.html").find_all("a", href=True) if a["href"].endswith(".ipynb")]
+        links = [
+            a["href"]
+            for a in parse(f"{doc}.html").find_all("a", href=True)
+            if a["href"].endswith(".ipynb")
+        ]
         local = [href for href in links if not urllib.parse.urlsplit(href).scheme]
         assert local, f"{doc}.html has no download link to its .ipynb"
         for href in local:
-            assert ((book / doc).parent / href).resolve() == (book / "_sources" / f"{doc}.ipynb").resolve(), href
+            assert ((book / doc).parent / href).resolve() == (
+                book / "_sources" / f"{doc}.ipynb"
+            ).resolve(), href
 
 
-# Framework chatter a reader should never see in a stored output: TensorFlow's C++ log lines,
+# Framework chatter a reader should never see in a stored output: TensorFlow's C++ log
+# lines,
 # absl's start-up warning, CUDA probing, progress bars.
 LOG_NOISE = re.compile(
-    r"absl::InitializeLog|oneDNN custom operations|This TensorFlow binary is optimized|cuda drivers|"
-    r"Unable to register cu|^[IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\]|━━━━|\d+(?:\.\d+)?it/s\]",
+    r"absl::InitializeLog|oneDNN custom operations|"
+    r"This TensorFlow binary is optimized|cuda drivers|Unable to register cu|"
+    r"^[IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\]|━━━━|\d+(?:\.\d+)?it/s\]",
     re.MULTILINE,
 )
 
 
 def test_the_log_noise_check_catches_tensorflow_chatter():
     sample = (
-        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-        "I0000 00:00:1795461571.597269   17363 port.cc:153] oneDNN custom operations are on.\n"
+        "WARNING: All log messages before absl::InitializeLog() is called "
+        "are written to STDERR\n"
+        "I0000 00:00:1795461571.597269   17363 port.cc:153] "
+        "oneDNN custom operations are on.\n"
     )
     assert len(LOG_NOISE.findall(sample)) == 3
-    assert not LOG_NOISE.search("z = [ 4. -2.]\nEpoch 3: loss 0.25, accuracy 97.1%\nI1234 is not a log line")
+    assert not LOG_NOISE.search(
+        "z = [ 4. -2.]\nEpoch 3: loss 0.25, accuracy 97.1%\nI1234 is not a log line"
+    )
 
 
 def test_no_output_shows_framework_log_noise_or_progress_bars(book):
@@ -202,9 +305,13 @@ def test_no_output_shows_framework_log_noise_or_progress_bars(book):
     for page in content_pages():
         for out in parse(page).select(".cell_output"):
             for match in LOG_NOISE.finditer(out.get_text()):
-                line = out.get_text()[: match.end()].rsplit("\n", 1)[-1] + out.get_text()[match.end():].split("\n", 1)[0]
+                line = (
+                    out.get_text()[: match.end()].rsplit("\n", 1)[-1]
+                    + out.get_text()[match.end() :].split("\n", 1)[0]
+                )
                 problems.append(f"{page}: {line.strip()[:120]}")
     assert not problems, (
-        "outputs with framework log lines or progress bars (set TF_CPP_MIN_LOG_LEVEL=3 before importing "
+        "outputs with framework log lines or progress bars "
+        "(set TF_CPP_MIN_LOG_LEVEL=3 before importing "
         "TensorFlow, verbose=0, then re-execute):\n" + "\n".join(problems)
     )

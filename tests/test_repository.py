@@ -1,7 +1,7 @@
 """The repository's own promises: pins, the conda environment, the Colab setup cells."""
+
 import pathlib
 import re
-import subprocess
 import sys
 import tomllib
 
@@ -26,7 +26,9 @@ def requirement_name(req):
 
 def test_every_runtime_dependency_is_pinned():
     for req in pyproject()["project"]["dependencies"]:
-        assert "==" in req, f"{req} is not pinned; the stored notebook outputs depend on exact versions"
+        assert "==" in req, (
+            f"{req} is not pinned; the stored notebook outputs depend on exact versions"
+        )
 
 
 def test_environment_yml_names_every_runtime_dependency_with_the_same_pin():
@@ -41,14 +43,21 @@ def test_environment_yml_names_every_runtime_dependency_with_the_same_pin():
             names[name.strip().lower()] = version.strip()
     for req in pyproject()["project"]["dependencies"]:
         name, version = req.split("==")
-        assert name.lower() in names, f"environment.yml does not name {name} (pyproject.toml has {req})"
-        assert names[name.lower()].split("+")[0] == version, f"{name}: environment.yml has {names[name.lower()]}, pyproject.toml {version}"
+        assert name.lower() in names, (
+            f"environment.yml does not name {name} (pyproject.toml has {req})"
+        )
+        assert names[name.lower()].split("+")[0] == version, (
+            f"{name}: environment.yml has {names[name.lower()]}, "
+            f"pyproject.toml {version}"
+        )
 
 
 def test_torch_is_the_cpu_build():
     import torch
 
-    assert torch.__version__ == "2.13.0+cpu", f"torch {torch.__version__} installed; the course pins the CPU build"
+    assert torch.__version__ == "2.13.0+cpu", (
+        f"torch {torch.__version__} installed; the course pins the CPU build"
+    )
 
 
 def test_every_notebook_is_listed_in_the_toc():
@@ -62,21 +71,34 @@ def test_first_code_cell_is_the_colab_setup_for_the_configured_repository(path):
     nb = nbformat.read(path, as_version=4)
     cell = colab_cell.first_code_cell(nb)
     url, branch = colab_cell.repository()
-    assert "google.colab" in cell.source, f"{path.name}: first code cell is not the Colab setup cell"
-    assert f"git+{url}@{branch}" in cell.source, f"{path.name}: setup cell does not install from {url}@{branch}"
-    assert cell.source == colab_cell.setup_source(), f"{path.name}: stale setup cell; run make colab-cells"
+    assert "google.colab" in cell.source, (
+        f"{path.name}: first code cell is not the Colab setup cell"
+    )
+    assert f"git+{url}@{branch}" in cell.source, (
+        f"{path.name}: setup cell does not install from {url}@{branch}"
+    )
+    assert cell.source == colab_cell.setup_source(), (
+        f"{path.name}: stale setup cell; run make colab-cells"
+    )
 
 
 def test_colab_cell_check_reports_a_stale_url(tmp_path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(colab_cell.setup_source().replace("github.com", "example.org"))]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            colab_cell.setup_source().replace("github.com", "example.org")
+        )
+    ]
     path = tmp_path / "stale.ipynb"
     nbformat.write(nb, path)
     problems = colab_cell.check([path])
     assert len(problems) == 1 and "stale.ipynb" in problems[0]
     colab_cell.write([path])
     assert colab_cell.check([path]) == []
-    assert nbformat.read(path, as_version=4).cells[0].metadata["tags"] == ["colab-setup", "hide-input"]
+    assert nbformat.read(path, as_version=4).cells[0].metadata["tags"] == [
+        "colab-setup",
+        "hide-input",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -84,9 +106,17 @@ def test_notebook_is_executed_with_clean_outputs(path):
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         if cell.source.strip():
-            assert cell.execution_count is not None, f"{path.name}: code cell {i} never executed (make execute)"
+            assert cell.execution_count is not None, (
+                f"{path.name}: code cell {i} never executed (make execute)"
+            )
         for out in cell.get("outputs", []):
-            assert out.output_type != "error", f"{path.name}: code cell {i} stores an error"
-            assert out.get("name") != "stderr", f"{path.name}: code cell {i} stores stderr: {out.get('text', '')[:80]}"
+            assert out.output_type != "error", (
+                f"{path.name}: code cell {i} stores an error"
+            )
+            assert out.get("name") != "stderr", (
+                f"{path.name}: code cell {i} stores stderr: {out.get('text', '')[:80]}"
+            )
             text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
-            assert not re.search(r"at 0x[0-9a-f]{6,}", text), f"{path.name}: code cell {i} stores a memory address"
+            assert not re.search(r"at 0x[0-9a-f]{6,}", text), (
+                f"{path.name}: code cell {i} stores a memory address"
+            )

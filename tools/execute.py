@@ -1,4 +1,5 @@
-"""Re-execute notebooks in place so the outputs stored in them (what the book shows) are current.
+"""Re-execute notebooks in place so the outputs stored in them (what the book shows) are
+current.
 
     python tools/execute.py chapters                  # every notebook under chapters/
     python tools/execute.py chapters/01_perceptron.ipynb
@@ -8,6 +9,7 @@ TF_CPP_MIN_LOG_LEVEL=3 (set by the Makefile) so TensorFlow's C++ log lines never
 stored output. Timing metadata is not recorded, so re-running an unchanged chapter gives
 an unchanged file apart from genuinely varying outputs.
 """
+
 import os
 import pathlib
 import sys
@@ -20,7 +22,10 @@ from nbclient import NotebookClient
 def execute(path, timeout=1200):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", record_timing=False,
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
