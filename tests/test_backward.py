@@ -223,32 +223,50 @@ def test_gradients_are_the_layers_own_arrays_after_each_backward():
 
 
 def test_chapter_3_exercise_checks_accept_the_answer_and_explain_a_wrong_one(capsys):
-    from course.checks import ch03, check
+    from course.checks import ch03, check, exercise_data
 
     def verdict(*args, **kwargs):
         check(*args, **kwargs)
         return capsys.readouterr().out
 
-    assert verdict("ch03-ex1", grad_w1=0.0, grad_w2=0.125, grad_b=0.125) == "✔ ch03-ex1: correct\n"
-    assert "grad_w2: expected 0.125, got 0.5" in verdict("ch03-ex1", grad_w1=0.0, grad_w2=0.5, grad_b=0.125)
-    g = ch03.batch_gradients()
-    assert verdict("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3]).startswith("✔")
-    assert "dE_dB2 has shape (1,), expected (2,)" in verdict("ch03-ex2", dE_dW0=g[0], dE_dB1=g[1], dE_dW1=g[2], dE_dB2=g[3][:1])
-    E, new = ch03.softmax_network_update()
-    assert verdict("ch03-ex3", E=E, W0=new["0.W"], b0=new["0.b"], W1=new["1.W"], b1=new["1.b"]).startswith("✔")
-    assert "W0: expected" in verdict("ch03-ex3", E=E, W0=new["0.W"].T, b0=new["0.b"], W1=new["1.W"], b1=new["1.b"])
+    d = exercise_data("ch03-ex1")
+    g = ch03.ex1_expected(d["x"], d["w"], d["b"], d["t"])
+    four = [float(f"{v:.4g}") for v in g]  # four significant figures pass
+    ok = verdict("ch03-ex1", grad_w1=four[0], grad_w2=four[1], grad_b=four[2])
+    assert ok == "✔ ch03-ex1: correct\n"
+    wrong = verdict("ch03-ex1", grad_w1=-g[0], grad_w2=g[1], grad_b=g[2])
+    assert "Sign" in wrong and f"{abs(g[0]):.3f}" not in wrong
+    none = verdict("ch03-ex1", grad_w1=None, grad_w2=None, grad_b=None)
+    assert none == "✘ ch03-ex1: not answered yet\n"
+    d = exercise_data("ch03-ex3")
+    e = ch03.ex3_expected(**d)
+    assert verdict("ch03-ex3", **e).startswith("✔")
+    scaled = ch03.ex3_variant(**d, scale=2 / d["T"].shape[0])  # 2/N instead of 2/(N m)
+    assert "Scale" in verdict("ch03-ex3", **scaled)
+    assert "Transposed" in verdict("ch03-ex3", **{**e, "dE_dW1": e["dE_dW1"].T})
+    d = exercise_data("ch03-ex4")
+    E, E_after, grads, new = ch03.ex4_step(**d)
+    answers = dict(E_before=E, W1_step=new["0.W"], b1_step=new["0.b"])
+    answers |= dict(W2_step=new["1.W"], b2_step=new["1.b"])
+    assert verdict("ch03-ex4", **answers).startswith("✔")
+    uphill = {**answers, "W1_step": d["W1"] + d["lr"] * grads["0.W"]}
+    assert "Uphill" in verdict("ch03-ex4", **uphill)
+    assert "before" in verdict("ch03-ex4", **{**answers, "E_before": E_after})
 
 
 def test_the_softmax_exercise_equals_pytorch():
-    """The lecture's 10-weight network: loss and one SGD step (lr 0.5) against PyTorch autograd."""
+    """The 10-weight softmax network of ch03-ex4: loss and one SGD step, PyTorch."""
     from course.checks import ch03
 
-    params = ch03.softmax_network_params()
-    E, new = ch03.softmax_network_update()
-    Wt = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-    h = torch.sigmoid(torch.tensor(ch03.EX3_X) @ Wt["0.W"] + Wt["0.b"])
-    loss = torch.nn.CrossEntropyLoss()(h @ Wt["1.W"] + Wt["1.b"], torch.tensor(ch03.EX3_T))
+    d = ch03.ex4_data(None)
+    E, _, _, new = ch03.ex4_step(**d)
+    names = {"0.W": "W1", "0.b": "b1", "1.W": "W2", "1.b": "b2"}
+    Wt = {k: torch.tensor(d[v], requires_grad=True) for k, v in names.items()}
+    h = torch.sigmoid(torch.tensor(d["x"]) @ Wt["0.W"] + Wt["0.b"])
+    Z = h @ Wt["1.W"] + Wt["1.b"]
+    loss = torch.nn.CrossEntropyLoss()(Z, torch.tensor(d["t"]))
     loss.backward()
     assert E == pytest.approx(loss.item(), rel=1e-13)
     for k, t in Wt.items():
-        np.testing.assert_allclose(new[k], (t - 0.5 * t.grad).detach().numpy(), rtol=1e-13, atol=1e-15)
+        stepped = (t - d["lr"] * t.grad).detach().numpy()
+        np.testing.assert_allclose(new[k], stepped, rtol=1e-13, atol=1e-15)
