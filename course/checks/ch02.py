@@ -1,90 +1,315 @@
-"""Checks for the exercises of Chapter 2 (the multilayer perceptron: forward propagation).
+"""Exercises of the forward-propagation chapter: inputs, checks and diagnoses.
 
-Expected values are computed here with mlplib; the only typed-in numbers are the slides'
-printed weights, which are the exercise's data.
+Expected values are computed with mlplib from each exercise's own inputs; no message
+shows an expected value. The only typed-in numbers are the worked example's weights,
+which are the book version's inputs of ch02-ex1.
 """
+
 import numpy as np
 
-from mlplib import Sequential
-from . import Feedback, expect_close, expect_true
+from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand
+from mlplib import Sequential, activations
+from mlplib.layers import dense_forward
 
-# The 2-3-2-1 example of the lecture slides, PyTorch layout: weight (n_out, n_in), bias (n_out,).
-SLIDE_WEIGHTS = {
-    "0.weight": [[0.4727, -0.5188], [-0.5681, -0.6032], [-0.0252, -0.3011]],
-    "0.bias": [-0.6986, -0.6602, -0.4860],
-    "1.weight": [[-0.5549, 0.2550, 0.4584], [0.2930, 0.0849, -0.3146]],
-    "1.bias": [0.1677, 0.0736],
-    "2.weight": [[0.4106, -0.3618]],
-    "2.bias": [-0.2270],
+# The worked 2-3-2-1 example as PyTorch printed it: weight (n_out, n_in), bias (n_out,)
+WORKED = {
+    "weight_0": [[0.4727, -0.5188], [-0.5681, -0.6032], [-0.0252, -0.3011]],
+    "bias_0": [-0.6986, -0.6602, -0.4860],
+    "weight_1": [[-0.5549, 0.2550, 0.4584], [0.2930, 0.0849, -0.3146]],
+    "bias_1": [0.1677, 0.0736],
+    "weight_2": [[0.4106, -0.3618]],
+    "bias_2": [-0.2270],
 }
+SHAPES = {"weight_0": (3, 2), "weight_1": (2, 3), "weight_2": (1, 2)}
 
 
-def slide_model():
-    """The slides' 2-3-2-1 network of linear layers, in float64, with the printed weights."""
-    model = Sequential.from_sizes([2, 3, 2, 1], None, dtype=np.float64)
-    model.set_parameters({f"{i}.{p}": np.array(SLIDE_WEIGHTS[f"{i}.{q}"]).T if p == "W" else SLIDE_WEIGHTS[f"{i}.{q}"]
-                          for i in range(3) for p, q in (("W", "weight"), ("b", "bias"))})
-    return model
-
-
-def check_ex1(n6=None, n7=None, y=None):
-    model = slide_model()
-    model.forward(np.array([[1.0, 2.0]]))
-    hint = ("Layer 2: n6 = n3*w36 + n4*w46 + n5*w56 + b6, where w36, w46, w56 is the FIRST ROW of PyTorch's "
-            "1.weight (each row of a PyTorch weight belongs to one output neuron).")
-    expect_close("n6", n6, model.layers[1].Z[0, 0], hint, rtol=1e-9, atol=1e-12)
-    expect_close("n7", n7, model.layers[1].Z[0, 1], hint, rtol=1e-9, atol=1e-12)
-    expect_close("y", y, model.layers[2].Z[0, 0], "y = n6*w6y + n7*w7y + by.", rtol=1e-9, atol=1e-12)
-
-
-def check_ex2(count_params=None):
-    expect_true(callable(count_params), "count_params must be a function of a list of layer sizes")
-    for sizes in ([2, 3, 2, 1], [784, 16, 16, 10], [784, 64, 64, 10], [5, 1], [429] + [2048] * 5 + [9304]):
-        expected = sum(Sequential.from_sizes([a, b], None).n_params for a, b in zip(sizes[:-1], sizes[1:]))
-        got = count_params(sizes)
-        if got != expected:
-            raise Feedback(f"count_params({sizes}) returned {got}, expected {expected}. "
-                           "Each layer has n_in * n_out weights and n_out biases.")
-
-
-def check_ex3(forward=None):
-    expect_true(callable(forward), "forward must be a function forward(X, params, activations)")
-    rng = np.random.default_rng(2)
-    cases = [([2, 3, 2, 1], [None, None, None]), ([4, 5, 3], ["relu", "sigmoid"]), ([6, 8, 8, 4], ["tanh", "relu", "softmax"])]
-    for seed, (sizes, acts) in enumerate(cases):
-        model = Sequential.from_sizes(sizes, acts, init="torch_uniform", seed=seed, dtype=np.float64)
-        X = rng.normal(size=(5, sizes[0]))
-        params = {k: v.copy() for k, v in model.parameters().items()}
-        got = forward(X, params, acts)
-        expect_close(f"forward(X, params, {acts})", got, model.forward(X),
-                     "Apply Z = X @ W + b then the activation, layer after layer.", rtol=1e-10, atol=1e-12)
-    # huge logits: a softmax written as exp(Z) / sum(exp(Z)) overflows to nan here
-    model = Sequential.from_sizes([3, 4], "softmax", seed=0, dtype=np.float64)
-    params = {"0.W": np.full((3, 4), 0.0), "0.b": np.array([1000.0, 1001.0, 999.0, 0.0])}
-    model.set_parameters(params)
-    X = np.ones((2, 3))
-    with np.errstate(all="ignore"):
-        got = forward(X, {k: v.copy() for k, v in params.items()}, ["softmax"])
-    expect_close("softmax with logits near 1000", got, model.forward(X),
-                 "Subtract each row's maximum from the logits before exponentiating.", rtol=1e-10, atol=1e-12)
-
-
-def check_ex4(xor_params=None):
-    expect_true(isinstance(xor_params, dict), "xor_params must be a dict {'0.W': ..., '0.b': ..., '1.W': ..., '1.b': ...}")
-    model = Sequential.from_sizes([2, 2, 1], "sigmoid", dtype=np.float64)
+def near(got, candidate):
+    """True when ``got`` has ``candidate``'s shape and matches it to 4 figures."""
     try:
-        model.set_parameters(xor_params)
-    except (KeyError, ValueError) as err:
-        raise Feedback(f"xor_params does not fit a 2-2-1 network: {err}") from None
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    candidate = np.asarray(candidate, dtype=float)
+    return got.shape == candidate.shape and np.allclose(
+        got, candidate, rtol=5e-4, atol=5e-5
+    )
+
+
+# --- ch02-ex1: the worked network on a new input, by hand -----------------------------
+
+
+def ex1_data(rng):
+    if rng is None:
+        data = {k: np.array(v) for k, v in WORKED.items()}
+        data["x"] = np.array([3.0, -1.0])
+        return data
+    data = {}
+    for k, (n_out, n_in) in SHAPES.items():
+        data[k] = np.round(rng.uniform(-0.7, 0.7, (n_out, n_in)), 4)
+        data[k.replace("weight", "bias")] = np.round(rng.uniform(-0.7, 0.7, n_out), 4)
+    data = {k: data[k] for k in WORKED}  # the same order as the book's inputs
+    data["x"] = rng.integers(-3, 4, 2) * 1.0
+    return data
+
+
+def ex1(data, z1, z2, y):
+    x = data["x"]
+    Ws = [np.asarray(data[f"weight_{k}"]).T for k in range(3)]
+    bs = [np.asarray(data[f"bias_{k}"]) for k in range(3)]
+    z1_exp = x @ Ws[0] + bs[0]
+    z2_exp = z1_exp @ Ws[1] + bs[1]
+    y_exp = z2_exp @ Ws[2] + bs[2]
+
+    def diagnose(inputs, W, b, hint):
+        def diagnosis(got, expected):
+            if near(got, inputs @ W):
+                return "The bias is missing."
+            if near(got, inputs @ W - b):
+                return "The bias is added, not subtracted."
+            return hint
+
+        return diagnosis
+
+    rows = "Row j of a PyTorch weight holds the weights into neuron j."
+    expect_hand("z1", z1, z1_exp, diagnose(x, Ws[0], bs[0], rows))
+    hint = "Use your z1 as the input of the second layer. " + rows
+    expect_hand("z2", z2, z2_exp, diagnose(z1_exp, Ws[1], bs[1], hint))
+    y_arr = np.asarray(y, dtype=float) if y is not None else None
+    y = float(y_arr.ravel()[0]) if y_arr is not None and y_arr.size == 1 else y
+    hint = "y = z6 w6y + z7 w7y + by, from your z2."
+    expect_hand("y", y, float(y_exp[0]), diagnose(z2_exp, Ws[2][:, 0], bs[2][0], hint))
+
+
+# --- ch02-ex2: shapes and parameters --------------------------------------------------
+
+
+def ex2_data(rng):
+    if rng is None:
+        return {"sizes": [784, 64, 64, 10], "N": 32}
+    hidden = [int(n) for n in rng.choice([16, 32, 64, 128], int(rng.integers(2, 4)))]
+    sizes = [int(rng.choice([64, 100, 784]))] + hidden + [int(rng.choice([2, 10]))]
+    return {"sizes": sizes, "N": int(rng.choice([8, 16, 32, 64]))}
+
+
+def ex2(data, n_params, shape_W2, shape_Z2):
+    sizes, N = data["sizes"], data["N"]
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    weights = sum(i * o for i, o in pairs)
+    biases = sum(o for _, o in pairs)
+
+    def diagnose_n(got, expected):
+        if near(got, weights):
+            return "Count the biases too: n_l per layer."
+        if near(got, weights + N * biases):
+            return "The bias is one vector per layer, shared by the whole batch."
+        if near(got, weights + biases + sizes[0]):
+            return "The input layer has no bias."
+        return "Layer l has an n_{l-1} x n_l weight matrix and n_l biases."
+
+    def diagnose_shape(flipped, message):
+        def diagnosis(got, expected):
+            return (
+                message if near(got, flipped) else "Write the shape as (rows, columns)."
+            )
+
+        return diagnosis
+
+    expected_n = Sequential.from_sizes(sizes, None).n_params
+    expect_code("n_params", n_params, expected_n, diagnose_n)  # counts are exact
+    expect_code(
+        "shape_W2",
+        shape_W2,
+        (sizes[1], sizes[2]),
+        diagnose_shape(
+            (sizes[2], sizes[1]), "That is PyTorch's layout; W is n_in x n_out."
+        ),
+    )
+    expect_code(
+        "shape_Z2",
+        shape_Z2,
+        (N, sizes[2]),
+        diagnose_shape((sizes[2], N), "Z has one row per example."),
+    )
+
+
+# --- ch02-ex3: a batched dense layer, in code -----------------------------------------
+
+
+def ex3_cases(rng):
+    N, n_in, n_out = (int(v) for v in rng.integers(1, 6, 3) + 1)
+    return {
+        "X": rng.normal(size=(N, n_in)),
+        "W": rng.normal(size=(n_in, n_out)),
+        "b": rng.normal(size=n_out),
+        "activation": str(rng.choice(["relu", "sigmoid", "tanh"])),
+    }
+
+
+def ex3_reference(X, W, b, activation):
+    return dense_forward(X, W, b, activations.get(activation))
+
+
+def ex3_diagnose(got, expected, case):
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return "Return a tuple (Z, A)."
+    Z, A = got
+    X, W, b = case["X"], case["W"], case["b"]
+    if near(Z, X @ W):
+        return "Z is missing the bias."
+    if W.shape[0] == W.shape[1] and near(Z, X @ W.T + b):
+        return "Z uses W transposed: W is (n_in, n_out), so Z = X @ W + b."
+    if X.shape[0] == W.shape[1] and near(Z, X @ W + b[:, None]):
+        return "The bias is added along the wrong axis: it belongs to the columns."
+    if near(Z, expected[0]):
+        if near(A, Z):
+            return "A equals Z: apply the activation."
+        for name in ("relu", "sigmoid", "tanh"):
+            if name != case["activation"] and near(A, activations.get(name)(Z)):
+                return f"A applies {name}, not the activation asked for."
+        return "Z is right; check the activation."
+    return None
+
+
+# --- ch02-ex4: a whole network, in code -----------------------------------------------
+
+
+def ex4_cases(rng):
+    L = int(rng.integers(2, 4))
+    sizes = [int(n) for n in rng.integers(2, 7, L + 1)]
+    hidden = ["identity", "relu", "sigmoid", "tanh"]
+    acts = [str(a) for a in rng.choice(hidden, L - 1)] + ["softmax"]
+    params = {}
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        params[f"{k}.W"] = rng.normal(size=(n_in, n_out))
+        params[f"{k}.b"] = rng.normal(size=n_out)
+    params[f"{L - 1}.b"] = params[f"{L - 1}.b"] + 1000.0  # logits near 1000
+    return {"X": rng.normal(size=(5, sizes[0])), "params": params, "activations": acts}
+
+
+def ex4_reference(X, params, activations):
+    sizes = [X.shape[1]] + [params[f"{k}.b"].shape[0] for k in range(len(activations))]
+    model = Sequential.from_sizes(sizes, list(activations), dtype=np.float64)
+    model.set_parameters(params)
+    return model.forward(X)
+
+
+def ex4_diagnose(got, expected, case):
+    got = np.asarray(got, dtype=float)
+    if got.shape != expected.shape:
+        return "The output has one row per example and one column per output unit."
+    if not np.all(np.isfinite(got)):
+        return "exp overflowed: subtract each row's maximum before the softmax."
+    Z = np.log(expected)  # the logits, up to a constant per row
+    by_column = np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0)
+    if near(got, by_column):
+        return "The softmax normalises each row (one example), not each column."
+    no_bias = {k: (v if k.endswith(".W") else 0 * v) for k, v in case["params"].items()}
+    if near(got, ex4_reference(case["X"], no_bias, case["activations"])):
+        return "The biases are missing."
+    return "Apply Z = A W + b and then layer k's activation, for k = 0, 1, ..."
+
+
+# --- ch02-ex5: XOR with sigmoids ------------------------------------------------------
+
+
+def ex5(data, W1, b1, W2, b2):
+    shapes = {
+        "W1": (W1, (2, 2)),
+        "b1": (b1, (2,)),
+        "W2": (W2, (2, 1)),
+        "b2": (b2, (1,)),
+    }
+    arrays = {}
+    for name, (value, shape) in shapes.items():
+        arr = np.asarray(value, dtype=float)
+        if arr.shape != shape:
+            raise Feedback(f"{name} has shape {arr.shape}; it should be {shape}.")
+        arrays[name] = arr
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    T = np.array([[0.0], [1.0], [1.0], [0.0]])
-    Y = model.forward(X)
-    worst = float(np.abs(Y - T).max())
-    if worst >= 0.01:
-        with np.printoptions(precision=4, suppress=True):
-            raise Feedback(f"outputs {Y.ravel()} for inputs (0,0), (0,1), (1,0), (1,1); the largest distance from the "
-                           f"XOR targets {T.ravel()} is {worst:.4f}, needs < 0.01. "
-                           "Multiply the hard-limit weights and biases by a large factor (sigmoid(10 z) is close to a step).")
+    T = np.array([0.0, 1.0, 1.0, 0.0])
+    H = activations.sigmoid(X @ arrays["W1"] + arrays["b1"])
+    Y = activations.sigmoid(H @ arrays["W2"] + arrays["b2"]).ravel()
+    far = [f"({x[0]:g}, {x[1]:g})" for x, y, t in zip(X, Y, T) if abs(y - t) >= 0.01]
+    if far:
+        raise Feedback(
+            f"The output is 0.01 or more away from XOR at x = {', '.join(far)}.",
+            hint="Start from hard-limit weights that compute XOR and scale every "
+            "weight and bias by the same large factor: sigmoid(k z) approaches the "
+            "step.",
+        )
 
 
-CHECKS = {"ch02-ex1": check_ex1, "ch02-ex2": check_ex2, "ch02-ex3": check_ex3, "ch02-ex4": check_ex4}
+EXERCISES = [
+    Value(
+        "ch02-ex1",
+        check=ex1,
+        data=ex1_data,
+        title="The 2-3-2-1 network by hand",
+        difficulty="warm-up",
+        minutes=15,
+        points=1,
+    ),
+    Value(
+        "ch02-ex2",
+        check=ex2,
+        data=ex2_data,
+        title="Shapes and parameter count",
+        difficulty="warm-up",
+        minutes=10,
+        points=1,
+    ),
+    Code(
+        "ch02-ex3",
+        name="dense_forward",
+        cases=ex3_cases,
+        reference=ex3_reference,
+        diagnose=ex3_diagnose,
+        n_cases=5,
+        title="A batched dense layer",
+        difficulty="core",
+        minutes=15,
+        points=2,
+    ),
+    Code(
+        "ch02-ex4",
+        name="mlp_forward",
+        cases=ex4_cases,
+        reference=ex4_reference,
+        diagnose=ex4_diagnose,
+        n_cases=4,
+        title="A whole forward pass, with a stable softmax",
+        difficulty="core",
+        minutes=25,
+        points=3,
+    ),
+    Value(
+        "ch02-ex5",
+        check=ex5,
+        title="XOR with sigmoids",
+        difficulty="core",
+        minutes=15,
+        points=2,
+    ),
+    Written(
+        "ch02-ex6",
+        title="Convex regions and what a second layer adds",
+        rubric=(
+            "(a) Each hidden hard-limit unit is 1 on a closed or open half-plane, "
+            "which is convex; an AND output is 1 exactly on the intersection of the "
+            "half-planes of the units it needs, and an intersection of convex sets is"
+            " convex (two points in it lie in every half-plane, so does the segment "
+            "between them). (b) The L-shaped region [0, 2] x [0, 1] union [0, 1] x "
+            "[0, 2] is not convex: (2, 0.5) and (0.5, 2) lie in it, their midpoint "
+            "(1.25, 1.25) does not, so no network of kind (a) computes it. (c) A two-"
+            "hidden-layer network: first layer the half-planes of the two rectangles "
+            "(8, or fewer when edges are shared), second layer two AND units (one per"
+            " rectangle, weights 1 and bias minus (count - 0.5)), output OR (weights "
+            "1, bias -0.5); weights given or described precisely. Full marks: the "
+            "convexity argument, a valid non-convexity witness, a working "
+            "construction."
+        ),
+        difficulty="stretch",
+        minutes=30,
+        points=3,
+    ),
+]
