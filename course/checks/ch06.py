@@ -163,7 +163,7 @@ def ex4_diagnose(got, expected, case):
 # --- EXERCISES ------------------------------------------------------------------------
 
 EX5_RUBRIC = (
-    "Rates computed as 2 N^3 / median time from a warm-up and at least 3 timed runs, "
+    "Rates computed as 2 N^3 / time of the fastest of at least 5 timed runs after a warm-up, "
     "for both precisions at each size; states which precision is faster and the ratio "
     "measured (about 2 at large N); explains why: a vector register and an FMA "
     "instruction hold twice as many float32 as float64 numbers, so the peak doubles, "
