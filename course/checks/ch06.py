@@ -147,7 +147,9 @@ def ex4_reference(sizes, batch):
 
 def ex4_diagnose(got, expected, case):
     got = np.asarray(got, dtype=float)
-    if got.shape == expected.T.shape and got.shape != expected.shape:
+    if got.shape == expected.T.shape and (
+        got.shape != expected.shape or np.allclose(got, expected.T)
+    ):
         return "Return one row per layer: [forward, backward]."
     if got.shape != expected.shape:
         return "Return an array of shape (number of layers, 2)."
@@ -163,7 +165,8 @@ def ex4_diagnose(got, expected, case):
 # --- EXERCISES ------------------------------------------------------------------------
 
 EX5_RUBRIC = (
-    "Rates computed as 2 N^3 / time of the fastest of at least 5 timed runs after a warm-up, "
+    "Rates computed as 2 N^3 / time of the fastest of at least 5 timed runs after a "
+    "warm-up, "
     "for both precisions at each size; states which precision is faster and the ratio "
     "measured (about 2 at large N); explains why: a vector register and an FMA "
     "instruction hold twice as many float32 as float64 numbers, so the peak doubles, "
