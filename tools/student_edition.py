@@ -23,8 +23,8 @@ What changes, per notebook (the exercise format is in CONTRIBUTING.md):
 Besides the notebooks, ``student/README.md`` lists an "Open in Colab" link per chapter for the
 place the student edition is published (``--colab-repo`` and ``--colab-branch``).
 """
+
 import argparse
-import ast
 import copy
 import pathlib
 import re
@@ -35,73 +35,16 @@ import yaml
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from course.exercise import Written, exercises as chapter_exercises  # noqa: E402
+from course.nbtools import check_calls, exercise_label, find_directive, tags  # noqa: E402
+from course.roster import edition as repo_edition, read_roster  # noqa: E402
+
 LABEL = r"ch\d+-ex\d+"
 SOLUTION_TAG = "solution"
 CHECK_TAG = "check"
 ANSWER_TAG = "answer"
-CHECK_CALL = re.compile(r"""\bcheck\(\s*["'](""" + LABEL + r""")["']""")
-
-
-# --- markdown directives -------------------------------------------------------------------
-
-def find_directive(text, name):
-    """Locate the first MyST directive ``{name}`` in markdown ``text``.
-
-    Returns ``(start, end, argument)``: the character span of the whole block, opening fence
-    (``` or :::, any length) to its closing fence, and the directive's argument; or ``None``.
-    A block that is never closed runs to the end of the text, as in MyST.
-    """
-    opening = re.compile(r"^[ \t]*(`{3,}|:{3,})\{" + re.escape(name) + r"\}[ \t]*(.*)$", re.M)
-    match = opening.search(text)
-    if match is None:
-        return None
-    fence = match.group(1)
-    closing = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M)
-    close = closing.search(text, match.end())
-    end = len(text) if close is None else close.end()
-    return match.start(), end, match.group(2).strip()
-
-
-def exercise_label(text):
-    """The ``:label:`` of the ``{exercise}`` (or ``{exercise-start}``) directive in ``text``, if any."""
-    for name in ("exercise", "exercise-start"):
-        found = find_directive(text, name)
-        if found is not None:
-            label = re.search(r"^[ \t]*:label:[ \t]*(\S+)", text[found[0]:found[1]], re.M)
-            if label:
-                return label.group(1)
-    return None
-
-
-# --- check cells ---------------------------------------------------------------------------
-
-def check_calls(source):
-    """``[(label, [variable names])]`` for each ``check("chNN-exK", ...)`` call in a code cell.
-
-    The variable names are those passed as plain names (``n3=n3`` gives ``n3``, ``check(label, W)``
-    gives ``W``); an argument that is an expression (``model.W``) names nothing to pre-declare.
-    Cells that are not plain Python (magics) fall back to the labels alone.
-    """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return [(label, []) for label in CHECK_CALL.findall(source)]
-    calls = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        if name != "check" or not node.args:
-            continue
-        first = node.args[0]
-        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-            continue
-        values = list(node.args[1:]) + [kw.value for kw in node.keywords]
-        names = [v.id for v in values if isinstance(v, ast.Name)]
-        calls.append((first.value, names))
-    calls.sort(key=lambda call: source.find(call[0]))
-    return calls
+VARIANT_TAG = "course-variant"
 
 
 def answer_variables(nb):
@@ -124,14 +67,12 @@ def answer_code_cell(label, names):
 
 def answer_markdown_cell(label):
     text = f"**Your answer (exercise {label}):**" if label else "**Your answer:**"
-    return nbformat.v4.new_markdown_cell(text, metadata={"tags": [ANSWER_TAG]})
-
-
-def tags(cell):
-    return cell.get("metadata", {}).get("tags", [])
+    meta = {"tags": [ANSWER_TAG], "course": {"answer": label or ""}}
+    return nbformat.v4.new_markdown_cell(text, metadata=meta)
 
 
 # --- the preprocessors ---------------------------------------------------------------------
+
 
 class GatedSolutionRemover(Preprocessor):
     """Replace every ``{solution-start}`` ... ``{solution-end}`` region by one answer cell.
@@ -165,7 +106,7 @@ class GatedSolutionRemover(Preprocessor):
                         cells.extend(self._without_solution_directives(cell, current))
                         stray_label = None
                         continue
-                    before, text = text[:start[0]], text[start[1]:]
+                    before, text = text[: start[0]], text[start[1] :]
                     if before.strip():
                         cells.append(self._markdown_like(cell, before))
                     region, region_has_code = start[2] or current, False
@@ -174,9 +115,13 @@ class GatedSolutionRemover(Preprocessor):
                     continue  # explanatory solution text: removed
                 close_region()
                 region = None
-                after = text[end[1]:]
+                after = text[end[1] :]
                 if after.strip():
-                    cells.extend(self._without_solution_directives(self._markdown_like(cell, after), current))
+                    cells.extend(
+                        self._without_solution_directives(
+                            self._markdown_like(cell, after), current
+                        )
+                    )
                 stray_label = None
                 continue
             if region is not None:
@@ -190,7 +135,9 @@ class GatedSolutionRemover(Preprocessor):
             stray_label = None
             cells.append(cell)
         if region is not None:
-            raise ValueError(f"{resources.get('name', 'notebook')}: {{solution-start}} {region} has no {{solution-end}}")
+            raise ValueError(
+                f"{resources.get('name', 'notebook')}: {{solution-start}} {region} has no {{solution-end}}"
+            )
         nb.cells = cells
         return nb, resources
 
@@ -205,7 +152,7 @@ class GatedSolutionRemover(Preprocessor):
         """The cell with every ``{solution}`` block cut out, plus an answer cell per block cut."""
         text, removed = cell.source, 0
         while (found := find_directive(text, "solution")) is not None:
-            text = text[:found[0]] + text[found[1]:]
+            text = text[: found[0]] + text[found[1] :]
             removed += 1
         if removed == 0:
             return [cell]
@@ -234,8 +181,36 @@ class ExerciseOutputClearer(Preprocessor):
         return nb, resources
 
 
-def student_notebook(nb, name="notebook", clear_all_outputs=False):
-    """Return the student edition of notebook ``nb`` (a new object; ``nb`` is not changed)."""
+def chapter_versions(name):
+    """``{label: version}`` of the chapter's declared exercises (``name`` a stem)."""
+    found = chapter_exercises("ch" + name.split("_")[0])
+    return {label: ex.version for label, ex in found.items()}
+
+
+def variant_cell(variant, assessment):
+    args = f"{variant!r}" + (", assessment=True" if assessment else "")
+    source = f"from course import use_variant\n\nuse_variant({args})  # your own inputs"
+    return nbformat.v4.new_code_cell(
+        source, metadata={"tags": [VARIANT_TAG, "hide-input"]}
+    )
+
+
+def pin_colab_cell(nb, ref):
+    """Make the Colab setup cell install the course at ``ref`` (a tag or commit)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "colab-setup" in tags(cell):
+            cell.source = re.sub(r'(git\+[^@"\s]+)@[^"\s]+', rf"\1@{ref}", cell.source)
+            return
+
+
+def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
+                     student=None, assessment=False, edition=None):  # fmt: skip
+    """Return the student edition of notebook ``nb`` (a new object; ``nb`` is not changed).
+
+    ``variant`` (with ``student``): a notebook with that student's own exercise inputs;
+    ``assessment``: in-notebook feedback without hints; ``edition``: the tag or commit
+    it is built from (the Colab cell installs that version).
+    """
     nb = copy.deepcopy(nb)
     resources = {"name": name}
     for pre in (
@@ -244,11 +219,21 @@ def student_notebook(nb, name="notebook", clear_all_outputs=False):
         ExerciseOutputClearer(clear_all=clear_all_outputs),
     ):
         nb, resources = pre.preprocess(nb, resources)
-    nb.metadata["mlplib"] = {"student_edition": True, "chapter": name}
+    if variant is not None or assessment:
+        setup = [i for i, c in enumerate(nb.cells) if "colab-setup" in tags(c)]
+        nb.cells.insert(setup[0] + 1 if setup else 0, variant_cell(variant, assessment))
+    if edition and edition != "unknown":
+        pin_colab_cell(nb, edition.removesuffix("-dirty"))
+    nb.metadata["course"] = {
+        "student_edition": True, "chapter": name, "edition": edition or "unknown",
+        "exercises": chapter_versions(name), "variant": variant, "student": student,
+        "assessment": assessment,
+    }  # fmt: skip
     return nb
 
 
 # --- publishing ----------------------------------------------------------------------------
+
 
 def repository():
     """(url, branch) of the course repository from _config.yml."""
@@ -258,7 +243,9 @@ def repository():
 
 def colab_link(repo_url, branch, path):
     """Colab opens a notebook on GitHub at colab.research.google.com/github/OWNER/REPO/blob/BRANCH/PATH."""
-    owner_repo = re.sub(r"^https?://github\.com/", "", repo_url.rstrip("/")).removesuffix(".git")
+    owner_repo = re.sub(
+        r"^https?://github\.com/", "", repo_url.rstrip("/")
+    ).removesuffix(".git")
     return f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{path}"
 
 
@@ -281,7 +268,12 @@ def readme(names, repo_url, branch):
 
 def exercises(nb):
     """``[(label, title, checked)]`` for each exercise directive in notebook ``nb``."""
-    checked = {label for c in nb.cells if c.cell_type == "code" for label, _ in check_calls(c.source)}
+    checked = {
+        label
+        for c in nb.cells
+        if c.cell_type == "code"
+        for label, _ in check_calls(c.source)
+    }
     found = []
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -297,47 +289,95 @@ def exercises(nb):
 
 def exercise_table(paths):
     """A markdown table of every chapter's exercises: what ``--list`` prints."""
-    lines = ["| chapter | exercise | title | automatic check |", "| --- | --- | --- | --- |"]
+    lines = [
+        "| chapter | exercise | title | automatic check |",
+        "| --- | --- | --- | --- |",
+    ]
     for path in paths:
         for label, title, checked in exercises(nbformat.read(path, as_version=4)):
-            lines.append(f"| {pathlib.Path(path).stem} | {label} | {title} | {'yes' if checked else 'no (graded by hand)'} |")
+            lines.append(
+                f"| {pathlib.Path(path).stem} | {label} | {title} | {'yes' if checked else 'no (graded by hand)'} |"
+            )
     return "\n".join(lines)
 
 
-def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="student"):
-    """Write the student edition of ``paths`` into ``out/chapters`` and ``out/README.md``."""
+def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="student",
+          roster=None, assessment=False):  # fmt: skip
+    """Write the student edition of ``paths`` into ``out/chapters`` and ``out/README.md``;
+    with ``roster`` ({student id: variant}), one folder per student,
+    ``out/students/<id>/chapters/``."""
     out = pathlib.Path(out)
-    (out / "chapters").mkdir(parents=True, exist_ok=True)
+    edition = repo_edition(ROOT)
+    targets = [(None, None, out / "chapters")]
+    if roster:
+        targets = [
+            (sid, v, out / "students" / sid / "chapters") for sid, v in roster.items()
+        ]
     written = []
-    for path in paths:
-        path = pathlib.Path(path)
+    for path in map(pathlib.Path, paths):
         nb = nbformat.read(path, as_version=4)
-        student = student_notebook(nb, name=path.stem, clear_all_outputs=clear_all_outputs)
-        target = out / "chapters" / path.name
-        nbformat.write(student, target)
-        written.append(target)
+        for student, variant, folder in targets:
+            folder.mkdir(parents=True, exist_ok=True)
+            built = student_notebook(nb, path.stem, clear_all_outputs, variant, student,
+                                     assessment, edition)  # fmt: skip
+            nbformat.write(built, folder / path.name)
+            written.append(folder / path.name)
     repo_url = colab_repo or repository()[0]
-    (out / "README.md").write_text(readme([p.stem for p in written], repo_url, colab_branch))
+    stems = list(dict.fromkeys(p.stem for p in written))
+    (out / "README.md").write_text(readme(stems, repo_url, colab_branch))
     return written
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="*", help="chapter notebooks (default: chapters/*.ipynb)")
-    parser.add_argument("--out", default=str(ROOT / "student"), help="output folder (default: student/)")
-    parser.add_argument("--clear-all-outputs", action="store_true", help="clear the narrative's outputs too")
-    parser.add_argument("--colab-repo", help="GitHub url where the student edition is published (default: the course repository)")
-    parser.add_argument("--colab-branch", default="student", help="branch holding the student edition (default: student)")
-    parser.add_argument("--list", action="store_true", help="print a table of the chapters' exercises and write nothing")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "notebooks", nargs="*", help="chapter notebooks (default: chapters/*.ipynb)"
+    )
+    parser.add_argument(
+        "--out", default=str(ROOT / "student"), help="output folder (default: student/)"
+    )
+    parser.add_argument(
+        "--clear-all-outputs",
+        action="store_true",
+        help="clear the narrative's outputs too",
+    )
+    parser.add_argument(
+        "--colab-repo",
+        help="GitHub url where the student edition is published (default: the course repository)",
+    )
+    parser.add_argument(
+        "--colab-branch",
+        default="student",
+        help="branch holding the student edition (default: student)",
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="print a table of the chapters' exercises and write nothing",
+    )
+    parser.add_argument(
+        "--roster",
+        help="roster CSV (student_id column): one notebook per student, own inputs",
+    )
+    parser.add_argument(
+        "--assessment", action="store_true", help="in-notebook feedback without hints"
+    )
     args = parser.parse_args(argv)
-    paths = [pathlib.Path(p) for p in args.notebooks] or sorted((ROOT / "chapters").glob("*.ipynb"))
+    paths = [pathlib.Path(p) for p in args.notebooks] or sorted(
+        (ROOT / "chapters").glob("*.ipynb")
+    )
     if not paths:
         print("no chapter notebooks found", file=sys.stderr)
         return 1
     if args.list:
         print(exercise_table(paths))
         return 0
-    for target in build(paths, args.out, args.clear_all_outputs, args.colab_repo, args.colab_branch):
+    roster = read_roster(args.roster) if args.roster else None
+    written = build(paths, args.out, args.clear_all_outputs, args.colab_repo,
+                    args.colab_branch, roster, args.assessment)  # fmt: skip
+    for target in written:
         print(f"wrote {target}")
     return 0
 

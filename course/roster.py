@@ -1,0 +1,42 @@
+"""Rosters and editions: who a notebook is for, and what it was built from.
+
+A roster is a CSV with a ``student_id`` column (other columns are ignored). Each student
+gets a *variant*, a short digest of the id, from which their exercise inputs are drawn;
+the book's fixed version is the variant ``None``. The *edition* is the repository's
+``git describe`` (a tag or a commit) when the student edition is built.
+"""
+
+import csv
+import hashlib
+import pathlib
+import subprocess
+
+
+def variant_for(student_id):
+    """The variant of ``student_id``'s notebook (stable, not the id itself)."""
+    return hashlib.sha256(f"student:{student_id}".encode()).hexdigest()[:12]
+
+
+def read_roster(path):
+    """``{student_id: variant}`` from a roster CSV."""
+    with pathlib.Path(path).open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if "student_id" not in (reader.fieldnames or []):
+            raise ValueError(f"{path}: the roster needs a student_id column")
+        ids = [row["student_id"].strip() for row in reader]
+    ids = [sid for sid in ids if sid]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{path}: a student_id appears twice")
+    return {sid: variant_for(sid) for sid in ids}
+
+
+def edition(root):
+    """``git describe --tags --always --dirty`` of ``root``, or "unknown"."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--tags", "--always", "--dirty"],
+            cwd=root, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
