@@ -96,14 +96,23 @@ def measured_peak(*results):
     return max(rates)
 
 
-def gemm_peak(shapes=(), squares=(256, 512, 1024, 2000), dtype="float32", repeats=3):
-    """Best GEMM rate over square sizes and the ``(m, k, n)`` shapes, and the sweep.
+def gemm_peak(
+    shapes=(),
+    squares=(256, 512, 1024, 2000),
+    dtype="float32",
+    repeats=3,
+    threads=(None,),
+):
+    """Best GEMM rate over square sizes, the ``(m, k, n)`` shapes and thread counts.
 
-    Pass the shapes a computation runs (:func:`mlplib.flops.training_matmuls`), so the
-    peak bounds the GEMMs of that computation.
-    Returns ``{"gflops": best, "sweep": [...]}``.
+    Pass the shapes a computation runs (:func:`mlplib.flops.training_matmuls`) and the
+    thread counts it may run with (``None``: all), so the peak bounds its GEMMs.
+    Returns ``{"gflops": best, "sweep": [...]}``, the sweep in that order.
     """
-    results = sweep(list(squares) + [_shape(s) for s in shapes], dtype, repeats=repeats)
+    sizes = list(squares) + [_shape(s) for s in shapes]
+    results = [
+        r for n in threads for r in sweep(sizes, dtype, repeats=repeats, n_threads=n)
+    ]
     return {"gflops": measured_peak(results), "sweep": results}
 
 

@@ -31,8 +31,10 @@ def test_gemm_rate_square_and_rectangular():
 
 def test_gemm_peak_includes_the_training_shapes_and_stays_below_the_theoretical():
     shapes = [s for _, _, s in flops.training_matmuls([784, 32, 10], 64)]
-    peak = measure.gemm_peak(shapes, squares=(64,), repeats=2)
-    assert [r["shape"] for r in peak["sweep"]] == [(64, 64, 64)] + shapes
+    peak = measure.gemm_peak(shapes, squares=(64,), repeats=2, threads=(None, 1))
+    assert [r["shape"] for r in peak["sweep"]] == 2 * ([(64, 64, 64)] + shapes)
+    n = 1 + len(shapes)
+    assert [r["threads"] for r in peak["sweep"]] == [None] * n + [1] * n
     assert peak["gflops"] == max(r["best_gflops"] for r in peak["sweep"])
     info = hardware.cpu_info()
     if info["clock_source"] == "cpuinfo_max_freq":  # a true upper clock: a true bound
