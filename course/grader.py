@@ -65,9 +65,13 @@ def find_chapter(path, nb, settings):
 
 
 def find_student(rel, nb, roster):
-    """The roster id a submission belongs to: named in its path, else in its metadata."""
-    text = str(rel)
-    found = [sid for sid in roster if sid and sid in text]
+    """The roster id a submission belongs to: a folder or file named by the id, else an
+    id in the file name, else the one in its metadata."""
+    rel = pathlib.Path(rel)
+    for part in [*rel.parent.parts, rel.stem]:
+        if part in roster:
+            return part
+    found = [sid for sid in roster if sid and sid in rel.stem]
     if found:
         return max(found, key=len)
     sid = course_metadata(nb).get("student")

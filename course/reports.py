@@ -105,11 +105,11 @@ def report_dir(out):
 def write_runs(rows, folder):
     with (folder / "runs.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", "seconds", "peak_mb", "status"])
+        writer.writerow(["submission", "seconds", "peak_mb", "namespaces", "status"])
         for row in rows:
             run = row.get("run") or {}
-            writer.writerow([row["submission"], run.get("seconds", ""),
-                             run.get("peak_mb", ""), row["status"]])  # fmt: skip
+            cells = [run.get(k, "") for k in ("seconds", "peak_mb", "namespaces")]
+            writer.writerow([row["submission"], *cells, row["status"]])
 
 
 def write_executed(rows, folder):

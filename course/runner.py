@@ -179,6 +179,7 @@ def run_job(job):
     nbformat.write(nb, job["executed"])
     result = {"status": status, "seconds": round(seconds, 2), "peak_mb": round(peak)}
     result["leftover_processes_killed"] = leftover
+    result["namespaces"] = job["sandbox"]["namespaces"]
     pathlib.Path(job["result"]).write_text(json.dumps(result))
 
 
