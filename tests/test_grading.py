@@ -88,14 +88,24 @@ def attacked(tmp_path_factory):
     folder = tmp_path_factory.mktemp("attacks")
     for path in (FIX / "attacks").glob("*.ipynb"):
         shutil.copy(path, folder / path.name)
-    for name in ("correct", "wrong"):
+    for name in SUBMISSIONS:
         shutil.copy(FIX / "submissions" / f"{name}.ipynb", folder / f"{name}.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(), folder / "mystery.ipynb")
+    (folder / "broken.ipynb").write_text("not json")
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     rows, table = grade(folder, out)
     return rows, table, out
 
 
 ATTACKS = sorted(p.stem for p in (FIX / "attacks").glob("*.ipynb"))
+SUBMISSIONS = [
+    "correct",
+    "wrong",
+    "error",
+    "crashing",
+    "infinite_loop",
+    "unstoppable_loop",
+]
 HOSTILE = [a for a in ATTACKS if a not in ("unanswered", "instructor")]
 
 
@@ -112,7 +122,8 @@ def test_every_attack_scores_what_the_unanswered_edition_scores(attacked, attack
 
 def test_the_csv_has_every_row_and_correct_work_scores(attacked):
     table, out = attacked[1], attacked[2]
-    assert set(table) == {f"{n}.ipynb" for n in ATTACKS + ["correct", "wrong"]}
+    names = ATTACKS + SUBMISSIONS + ["mystery", "broken"]
+    assert set(table) == {f"{n}.ipynb" for n in names}
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header[:7] == ["submission", "student", "chapter", "edition", "ch99-ex1",
                           "ch99-ex2", "ch99-ex3"]  # fmt: skip
@@ -121,6 +132,20 @@ def test_the_csv_has_every_row_and_correct_work_scores(attacked):
         and table["correct.ipynb"]["max"] == "5"
     )
     assert "the kernel died" in table["kill_grader.ipynb"]["status"]
+
+
+def test_failures_cost_only_what_they_touch(attacked):
+    table = attacked[1]
+    assert marks(table["error.ipynb"]) == ("0", "2", "2")
+    assert "s could not be read (NameError" in table["error.ipynb"]["feedback"]
+    assert marks(table["crashing.ipynb"]) == ("1", "0", "1")
+    assert table["crashing.ipynb"]["status"] == "stopped: the kernel died"
+    assert marks(table["infinite_loop.ipynb"]) == ("0", "2", "2")
+    loop = table["unstoppable_loop.ipynb"]
+    assert marks(loop) == ("0", "0", "0")
+    assert loop["status"] == "stopped: notebook time limit of 10 s"
+    assert table["broken.ipynb"]["status"].startswith("unreadable")
+    assert table["mystery.ipynb"]["status"] == "complete"  # graded as --chapter
 
 
 def test_pre_checks_flag_instructor_and_other_chapter(attacked):
