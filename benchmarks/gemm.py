@@ -32,6 +32,7 @@ def parse(argv):
     p.add_argument("--sizes", type=int, nargs="+", default=[784, 256, 256, 10])
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--backend", choices=measure.BACKENDS, default="numpy")
     p.add_argument("--json", help="also write the results to this file")
     return p.parse_args(argv)
 
@@ -59,11 +60,25 @@ def main(argv=None):
         f"{info['ghz']:.2f} GHz ({info['clock_source']}), {time.strftime('%Y-%m-%d')}"
     )
     results = {"cpu": {k: v for k, v in info.items() if k != "flags"}, "runs": {}}
+    results["backend"], results["date"] = args.backend, time.strftime("%Y-%m-%d")
+    if args.backend == "torch-cuda":
+        import torch
+
+        results["device"] = torch.cuda.get_device_name()
+        print(
+            f"device: {results['device']} (no theoretical peak: the CPU's is not its)"
+        )
     for dtype in ("float32", "float64"):
+        peak = measure.gemm_peak(
+            shapes, args.squares, dtype, args.repeats, backend=args.backend
+        )
         theory = hardware.theoretical_peak(dtype, info)
-        peak = measure.gemm_peak(shapes, args.squares, dtype, args.repeats)
-        report(dtype, peak, theory)
-        results["runs"][dtype] = {"theoretical": theory, **peak}
+        if args.backend in ("numpy", "torch"):
+            report(dtype, peak, theory)
+        else:
+            for r in peak["sweep"]:
+                print(f"{dtype} {r['shape']}: best {r['best_gflops']:.1f} GFLOP/s")
+        results["runs"][dtype] = {"theoretical_cpu": theory, **peak}
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     return 0

@@ -104,16 +104,20 @@ def gemm_peak(
     dtype="float32",
     repeats=3,
     threads=(None,),
+    backend="numpy",
 ):
     """Best GEMM rate over square sizes, the ``(m, k, n)`` shapes and thread counts.
 
     Pass the shapes a computation runs (:func:`mlplib.flops.training_matmuls`) and the
-    thread counts it may run with (``None``: all), so the peak bounds its GEMMs.
+    thread counts it may run with (``None``: all), so the peak bounds its GEMMs;
+    ``backend`` as in :func:`random_matrices` (a GPU is timed synchronised).
     Returns ``{"gflops": best, "sweep": [...]}``, the sweep in that order.
     """
     sizes = list(squares) + [_shape(s) for s in shapes]
     results = [
-        r for n in threads for r in sweep(sizes, dtype, repeats=repeats, n_threads=n)
+        r
+        for n in threads
+        for r in sweep(sizes, dtype, backend, repeats=repeats, n_threads=n)
     ]
     return {"gflops": measured_peak(results), "sweep": results}
 

@@ -39,6 +39,8 @@ def test_gemm_peak_includes_the_training_shapes_and_stays_below_the_theoretical(
     info = hardware.cpu_info()
     if info["clock_source"] == "cpuinfo_max_freq":  # a true upper clock: a true bound
         assert peak["gflops"] <= hardware.theoretical_peak("float32", info)["gflops"]
+    on_torch = measure.gemm_peak(squares=(16,), repeats=1, backend="torch")
+    assert [r["backend"] for r in on_torch["sweep"]] == ["torch"]
     with pytest.raises(ValueError, match="no measurements"):
         measure.measured_peak([])
 
