@@ -182,7 +182,8 @@ def test_the_repository_is_unchanged_and_no_process_is_left(attacked):
 def test_outputs_are_capped_and_reports_written(attacked):
     folder = reports.report_dir(attacked[2])
     sizes = {p.name: p.stat().st_size for p in (folder / "executed").rglob("*.ipynb")}
-    assert len(sizes) == len(attacked[1]) and max(sizes.values()) < 5 * MB
+    assert len(sizes) == len(attacked[1]) - 1  # all but the unreadable one
+    assert max(sizes.values()) < 5 * MB
     assert "truncated" in (folder / "executed" / "big_print.ipynb").read_text()
     result = json.loads((folder / "gradescope" / "correct.json").read_text())
     assert result["score"] == 3 and [t["max_score"] for t in result["tests"]] == [1, 2]
