@@ -71,11 +71,12 @@ colab-cells: $(STAMP)
 	$(BIN)/python tools/colab_cell.py --write
 
 student-edition: $(STAMP)
-	$(BIN)/python tools/student_edition.py --out student
+	$(BIN)/python tools/student_edition.py --out student $(if $(ROSTER),--roster $(ROSTER))
 
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks"; exit 2; }
-	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out grades/grades.csv
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=02_mlp_forward] [OUT=grades/ch02.csv] [ROSTER=roster.csv]"; exit 2; }
+	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out $(or $(OUT),grades/grades.csv) \
+		$(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(ROSTER),--roster $(ROSTER))
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/train_epoch.py

@@ -30,13 +30,22 @@ def read_roster(path):
     return {sid: variant_for(sid) for sid in ids}
 
 
-def edition(root):
-    """``git describe --tags --always --dirty`` of ``root``, or "unknown"."""
+def git(root, *args):
     try:
-        done = subprocess.run(
-            ["git", "describe", "--tags", "--always", "--dirty"],
-            cwd=root, capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                              timeout=30)  # fmt: skip
     except OSError:
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def edition(root):
+    """The tag of ``root``'s checked-out commit, else the commit hash (what pip can
+    install), with ``-dirty`` when tracked files differ from it; "unknown" without git."""
+    ref = git(root, "describe", "--tags", "--exact-match") or git(
+        root, "rev-parse", "HEAD"
+    )
+    if not ref:
         return "unknown"
-    return done.stdout.strip() or "unknown"
+    dirty = git(root, "status", "--porcelain", "--untracked-files=no")
+    return ref + ("-dirty" if dirty else "")

