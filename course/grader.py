@@ -1,8 +1,8 @@
 """Grade a folder of submissions: verdicts in the grader's own process.
 
 For each submission the grader (1) finds its chapter and student, runs the pre-checks,
-(2) writes a copy with export cells (``course.prepare``), (3) has a worker process run it
-in a contained kernel (``course.runner``, ``course.sandbox``), (4) reads the exported
+(2) writes a copy with export cells (``course.prepare``), (3) has a worker process run
+it in a contained kernel (``course.runner``, ``course.sandbox``), (4) reads the exported
 answers as plain data (``course.plain``) and computes every verdict here, with this
 process's own copy of the checks. The student's kernel never decides a grade. Rows are
 returned in submission order whatever the number of parallel jobs.
@@ -193,7 +193,8 @@ def job_for(tmp, nb, variant, settings):
 
 
 def run_worker(job, tmp):
-    """Run ``job`` in a worker process; ``(status, executed notebook or None, result)``."""
+    """Run ``job`` in a worker process; ``(status, executed notebook or None,
+    result)``."""
     (tmp / "job.json").write_text(json.dumps(job))
     env = {**os.environ, "PYTHONPATH": str(COURSE_ROOT)}
     command = [sys.executable, "-m", "course.runner", str(tmp / "job.json")]

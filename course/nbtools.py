@@ -72,9 +72,9 @@ def check_arguments(source):
 def check_calls(source):
     """``[(label, [variable names])]`` for each ``check("chNN-exK", ...)`` call.
 
-    The names are those passed as plain names (``n3=n3`` gives ``n3``, ``check(label, W)``
-    gives ``W``); an expression (``model.W``) names nothing. Cells that are not plain
-    Python (magics) fall back to the labels alone.
+    The names are those passed as plain names (``n3=n3`` gives ``n3``, ``check(label,
+    W)`` gives ``W``); an expression (``model.W``) names nothing. Cells that are not
+    plain Python (magics) fall back to the labels alone.
     """
     try:
         tree = ast.parse(source)

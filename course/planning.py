@@ -10,8 +10,8 @@ minutes, points) and may declare ``PLANNING``::
         "lab_minutes": 60,
     }
 
-:func:`markdown` renders both as MyST markdown that ``instructors.md`` includes; a chapter
-that declares nothing yet is listed without invented numbers.
+:func:`markdown` renders both as MyST markdown that ``instructors.md`` includes; a
+chapter that declares nothing yet is listed without invented numbers.
 """
 
 import importlib

@@ -41,7 +41,8 @@ def git(root, *args):
 
 def edition(root):
     """The tag of ``root``'s checked-out commit, else the commit hash (what pip can
-    install), with ``-dirty`` when tracked files differ from it; "unknown" without git."""
+    install), with ``-dirty`` when tracked files differ from it; "unknown" without
+    git."""
     ref = git(root, "describe", "--tags", "--exact-match") or git(
         root, "rev-parse", "HEAD"
     )

