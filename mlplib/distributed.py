@@ -511,7 +511,8 @@ def time_allreduce(n_bytes, dtype="float32", budget_s=0.05, max_repeats=50, grou
     """Median seconds of one ``all_reduce`` for each message size in ``n_bytes`` (every
     rank calls it).
 
-    For each size: one warm-up call, a barrier, then ``k`` timed calls with
+    First 50 small calls (ranks that were idle respond slowly at first); then for
+    each size one warm-up call, a barrier, and ``k`` timed calls with
     ``k = clip(budget_s / (n * 1 ns), 5, max_repeats)`` (the same on every rank, so the
     collectives stay matched). Returns an array of medians (this rank's clock).
     """
@@ -519,6 +520,9 @@ def time_allreduce(n_bytes, dtype="float32", budget_s=0.05, max_repeats=50, grou
     import torch.distributed as dist
 
     dtype = np.dtype(dtype)
+    warm = torch.from_numpy(np.ones(256, dtype=dtype))
+    for _ in range(50):  # wake both ranks up: the first calls after idling are slow
+        dist.all_reduce(warm, group=group)
     out = []
     for n in n_bytes:
         buf = torch.from_numpy(np.ones(max(1, int(n) // dtype.itemsize), dtype=dtype))
