@@ -11,20 +11,17 @@ returned in submission order whatever the number of parallel jobs.
 import concurrent.futures
 import dataclasses
 import importlib
-import json
-import os
 import pathlib
 import secrets
-import subprocess
 import sys
 import tempfile
-import uuid
 
 import nbformat
 
-from course import plain, sandbox
+from course import plain
 from course.exercise import Code, Feedback, Value, exercises, variant_rng
 from course.harvest import MIME
+from course.jobs import job_for, run_worker
 from course.nbtools import check_arguments, tags
 from course.prepare import GRADER_TAG, course_metadata, graded_notebook, prechecks
 from course.verdict import NotAnswered, code_verdict, value_verdict
@@ -157,64 +154,6 @@ def score(executed, exs, skip, variant, cases, status, settings):
             continue
         marks[label] = ex.points
     return marks, feedback
-
-
-def library_paths(settings):
-    return [COURSE_ROOT / "mlplib", COURSE_ROOT / "course", *settings.kernel_paths]
-
-
-def job_for(tmp, nb, variant, settings):
-    use_ns = settings.namespaces
-    if use_ns is None:
-        use_ns = sandbox.namespaces_available()
-    work = tmp / "work"
-    protect = [COURSE_ROOT, pathlib.Path(sys.prefix), pathlib.Path.home(), work / "lib"]
-    protect = [str(p) for p in protect if not str(tmp).startswith(str(p) + os.sep)]
-    nbformat.write(nb, tmp / "graded.ipynb")
-    limits = {"memory_mb": settings.memory_mb, "file_mb": 64, "processes": 64}
-    return {
-        "notebook": str(tmp / "graded.ipynb"),
-        "executed": str(tmp / "executed.ipynb"),
-        "result": str(tmp / "result.json"),
-        "workdir": str(work),
-        "cell_timeout": settings.cell_timeout,
-        "timeout": settings.timeout,
-        "library": [str(p) for p in library_paths(settings)],
-        "sandbox": {
-            **limits,
-            "marker": uuid.uuid4().hex,
-            "namespaces": bool(use_ns),
-            "cpu_seconds": settings.timeout + 10,
-            "pythonpath": [str(work / "lib")],
-            "read_only": protect,
-            "variant": variant,
-        },
-    }
-
-
-def run_worker(job, tmp):
-    """Run ``job`` in a worker process; ``(status, executed notebook or None,
-    result)``."""
-    (tmp / "job.json").write_text(json.dumps(job))
-    env = {**os.environ, "PYTHONPATH": str(COURSE_ROOT)}
-    command = [sys.executable, "-m", "course.runner", str(tmp / "job.json")]
-    try:
-        with open(tmp / "worker.log", "wb") as log:
-            subprocess.run(command, env=env, stdout=log, stderr=log, cwd=tmp,
-                           timeout=job["timeout"] + 120, check=False)  # fmt: skip
-    except subprocess.TimeoutExpired:
-        pass
-    finally:
-        sandbox.kill_marked(job["sandbox"]["marker"])
-    try:
-        result = json.loads((tmp / "result.json").read_text())
-        executed = nbformat.read(tmp / "executed.ipynb", as_version=4)
-    except (OSError, ValueError):
-        log = (tmp / "worker.log").read_text(errors="replace")[-2000:]
-        if os.environ.get("COURSE_GRADE_DEBUG"):
-            print(log, file=sys.stderr)
-        return "stopped: the grading worker failed", None, {}
-    return result["status"], executed, result
 
 
 def grade_one(path, rel, settings):

@@ -5,25 +5,11 @@
     python tools/student_edition.py --clear-all-outputs  # the narrative's outputs too
     python tools/student_edition.py --list     # table of every chapter's exercises
 
-What changes, per notebook (the exercise format is in CONTRIBUTING.md):
+    python tools/student_edition.py --roster roster.csv   # one folder per student
+    python tools/student_edition.py --assessment  # feedback without hints
 
-* Everything between a ``{solution-start} chNN-exK`` and its ``{solution-end}`` (the two
-  directive cells, solution code cells, explanatory markdown) is removed and replaced by
-  one code cell tagged ``answer``: ``# Your code here (exercise chNN-exK)`` followed by
-  ``name = None`` for every answer variable the exercise's check cell passes by name. An
-  exercise whose solution is only text (no code cell, no check) gets a markdown
-  ``answer`` cell instead.
-* Code cells tagged ``solution`` outside such a region, and one-piece ``{solution}``
-directives
-  in markdown, are removed too (nbconvert's ``TagRemovePreprocessor`` removes the tagged
-  cells).
-* Check cells (tag ``check``) stay, so students get the same feedback as in the book.
-* Stored outputs are cleared from the first exercise on (no solution value can leak
-through a
-  printed result); ``--clear-all-outputs`` clears the narrative's outputs as well.
-* The Colab setup cell stays as it is: it installs mlplib, which holds the checks, from
-the
-  course repository named in ``_config.yml``.
+What changes in each notebook is described in ``course/edition.py`` (the exercise format
+is in CONTRIBUTING.md).
 
 Besides the notebooks, ``student/README.md`` lists an "Open in Colab" link per chapter
 for the place the student edition is published (``--colab-repo`` and
@@ -31,219 +17,24 @@ for the place the student edition is published (``--colab-repo`` and
 """
 
 import argparse
-import copy
 import pathlib
 import re
 import sys
 
 import nbformat
 import yaml
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from course.exercise import exercises as chapter_exercises  # noqa: E402
-from course.nbtools import check_calls, exercise_label, find_directive, tags  # noqa: E402
+from course.edition import (  # noqa: E402, F401  (names the tests use)
+    ANSWER_TAG,
+    CHECK_TAG,
+    SOLUTION_TAG,
+    student_notebook,
+)
+from course.nbtools import check_calls, exercise_label, find_directive  # noqa: E402, F401
 from course.roster import edition as repo_edition  # noqa: E402
 from course.roster import read_roster  # noqa: E402
-
-LABEL = r"ch\d+-ex\d+"
-SOLUTION_TAG = "solution"
-CHECK_TAG = "check"
-ANSWER_TAG = "answer"
-VARIANT_TAG = "course-variant"
-
-
-def answer_variables(nb):
-    """Map each exercise label to the variable names its check cells pass, in order, no
-    repeats."""
-    variables = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for label, names in check_calls(cell.source):
-            known = variables.setdefault(label, [])
-            known += [n for n in names if n not in known and n != "check"]
-    return variables
-
-
-def answer_code_cell(label, names):
-    lines = [f"# Your code here (exercise {label})" if label else "# Your code here"]
-    lines += [f"{name} = None" for name in names]
-    return nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": [ANSWER_TAG]})
-
-
-def answer_markdown_cell(label):
-    text = f"**Your answer (exercise {label}):**" if label else "**Your answer:**"
-    meta = {"tags": [ANSWER_TAG], "course": {"answer": label or ""}}
-    return nbformat.v4.new_markdown_cell(text, metadata=meta)
-
-
-# --- the preprocessors ---
-
-
-class GatedSolutionRemover(Preprocessor):
-    """Replace every ``{solution-start}`` ... ``{solution-end}`` region by one answer
-    cell.
-
-    Also replaces each run of ``solution``-tagged code cells outside a region (tag kept
-    on the removed cells' stand-in is ``answer``), and cuts one-piece ``{solution}``
-    directives out of
-    markdown cells. Text that shares a cell with a directive, before ``solution-start``
-    or after ``solution-end``, is kept.
-    """
-
-    def preprocess(self, nb, resources):
-        variables = answer_variables(nb)
-        cells, region, current, stray_label = [], None, None, None
-        region_has_code = False
-
-        def close_region():
-            label = region
-            if region_has_code or variables.get(label):
-                cells.append(answer_code_cell(label, variables.get(label, [])))
-            else:
-                cells.append(answer_markdown_cell(label))
-
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                text = cell.source
-                if region is None:
-                    label = exercise_label(text)
-                    current = label or current
-                    start = find_directive(text, "solution-start")
-                    if start is None:
-                        cells.extend(self._without_solution_directives(cell, current))
-                        stray_label = None
-                        continue
-                    before, text = text[: start[0]], text[start[1] :]
-                    if before.strip():
-                        cells.append(self._markdown_like(cell, before))
-                    region, region_has_code = start[2] or current, False
-                end = find_directive(text, "solution-end")
-                if end is None:
-                    continue  # explanatory solution text: removed
-                close_region()
-                region = None
-                after = text[end[1] :]
-                if after.strip():
-                    cells.extend(
-                        self._without_solution_directives(
-                            self._markdown_like(cell, after), current
-                        )
-                    )
-                stray_label = None
-                continue
-            if region is not None:
-                region_has_code = region_has_code or cell.cell_type == "code"
-                continue
-            if cell.cell_type == "code" and SOLUTION_TAG in tags(cell):
-                if stray_label is None:  # one stand-in per run of solution cells
-                    stray_label = current or ""
-                    cells.append(answer_code_cell(current, variables.get(current, [])))
-                continue
-            stray_label = None
-            cells.append(cell)
-        if region is not None:
-            raise ValueError(
-                f"{resources.get('name', 'notebook')}: {{solution-start}} {region} "
-                "has no {solution-end}"
-            )
-        nb.cells = cells
-        return nb, resources
-
-    @staticmethod
-    def _markdown_like(cell, text):
-        new = copy.deepcopy(cell)
-        new.source = text.strip("\n")
-        new.pop("attachments", None)
-        return new
-
-    def _without_solution_directives(self, cell, label):
-        """The cell with every ``{solution}`` block cut out, plus an answer cell per
-        block cut."""
-        text, removed = cell.source, 0
-        while (found := find_directive(text, "solution")) is not None:
-            text = text[: found[0]] + text[found[1] :]
-            removed += 1
-        if removed == 0:
-            return [cell]
-        out = [self._markdown_like(cell, text)] if text.strip() else []
-        return out + [answer_markdown_cell(label)] * removed
-
-
-class ExerciseOutputClearer(Preprocessor):
-    """Clear outputs and execution counts from the first exercise on (or everywhere)."""
-
-    def __init__(self, clear_all=False, **kw):
-        super().__init__(**kw)
-        self.clear_all = clear_all
-
-    def preprocess(self, nb, resources):
-        clearing = self.clear_all
-        for cell in nb.cells:
-            if cell.cell_type == "markdown" and exercise_label(cell.source):
-                clearing = True
-            if cell.cell_type == "code":
-                cell.metadata.pop("execution", None)
-                if clearing:
-                    cell.outputs = []
-                    cell.execution_count = None
-        nb.metadata.pop("widgets", None)
-        return nb, resources
-
-
-def chapter_versions(name):
-    """``{label: version}`` of the chapter's declared exercises (``name`` a stem)."""
-    found = chapter_exercises("ch" + name.split("_")[0])
-    return {label: ex.version for label, ex in found.items()}
-
-
-def variant_cell(variant, assessment):
-    args = f"{variant!r}" + (", assessment=True" if assessment else "")
-    source = f"from course import use_variant\n\nuse_variant({args})  # your own inputs"
-    return nbformat.v4.new_code_cell(
-        source, metadata={"tags": [VARIANT_TAG, "hide-input"]}
-    )
-
-
-def pin_colab_cell(nb, ref):
-    """Make the Colab setup cell install the course at ``ref`` (a tag or commit)."""
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "colab-setup" in tags(cell):
-            cell.source = re.sub(r'(git\+[^@"\s]+)@[^"\s]+', rf"\1@{ref}", cell.source)
-            return
-
-
-def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
-                     student=None, assessment=False, edition=None):  # fmt: skip
-    """Return the student edition of notebook ``nb`` (a new object; ``nb`` is not
-    changed).
-
-    ``variant`` (with ``student``): a notebook with that student's own exercise inputs;
-    ``assessment``: in-notebook feedback without hints; ``edition``: the tag or commit
-    it is built from (the Colab cell installs that version).
-    """
-    nb = copy.deepcopy(nb)
-    resources = {"name": name}
-    for pre in (
-        GatedSolutionRemover(),
-        TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True),
-        ExerciseOutputClearer(clear_all=clear_all_outputs),
-    ):
-        nb, resources = pre.preprocess(nb, resources)
-    if variant is not None or assessment:
-        setup = [i for i, c in enumerate(nb.cells) if "colab-setup" in tags(c)]
-        nb.cells.insert(setup[0] + 1 if setup else 0, variant_cell(variant, assessment))
-    if edition and edition != "unknown":
-        pin_colab_cell(nb, edition.removesuffix("-dirty"))
-    nb.metadata["course"] = {
-        "student_edition": True, "chapter": name, "edition": edition or "unknown",
-        "exercises": chapter_versions(name), "variant": variant, "student": student,
-        "assessment": assessment,
-    }  # fmt: skip
-    return nb
-
 
 # --- publishing ---
 
@@ -346,47 +137,28 @@ def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="st
     return written
 
 
-def main(argv=None):
+def parse(argv):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "notebooks", nargs="*", help="chapter notebooks (default: chapters/*.ipynb)"
-    )
-    parser.add_argument(
+    add = parser.add_argument
+    add("notebooks", nargs="*", help="chapter notebooks (default: chapters/*.ipynb)")
+    add(
         "--out", default=str(ROOT / "student"), help="output folder (default: student/)"
     )
-    parser.add_argument(
-        "--clear-all-outputs",
-        action="store_true",
-        help="clear the narrative's outputs too",
-    )
-    parser.add_argument(
-        "--colab-repo",
-        help="GitHub url where the student edition is published (default: the "
-        "course repository)",
-    )
-    parser.add_argument(
-        "--colab-branch",
-        default="student",
-        help="branch holding the student edition (default: student)",
-    )
-    parser.add_argument(
-        "--list",
-        action="store_true",
-        help="print a table of the chapters' exercises and write nothing",
-    )
-    parser.add_argument(
-        "--roster",
-        help="roster CSV (student_id column): one notebook per student, own inputs",
-    )
-    parser.add_argument(
-        "--assessment", action="store_true", help="in-notebook feedback without hints"
-    )
-    args = parser.parse_args(argv)
-    paths = [pathlib.Path(p) for p in args.notebooks] or sorted(
-        (ROOT / "chapters").glob("*.ipynb")
-    )
+    add("--clear-all-outputs", action="store_true", help="the narrative's outputs too")
+    add("--colab-repo", help="GitHub url where the edition is published")
+    add("--colab-branch", default="student", help="its branch (default: student)")
+    add("--list", action="store_true", help="print the exercise table, write nothing")
+    add("--roster", help="roster CSV (student_id column): a notebook per student")
+    add("--assessment", action="store_true", help="in-notebook feedback without hints")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse(argv)
+    default = sorted((ROOT / "chapters").glob("*.ipynb"))
+    paths = [pathlib.Path(p) for p in args.notebooks] or default
     if not paths:
         print("no chapter notebooks found", file=sys.stderr)
         return 1

@@ -167,7 +167,7 @@ def ex5_data(rng):
         "batch": int(rng.choice([16, 32, 64])),
         "lrs": sorted(
             float(v)
-            for v in rng.choice([0.003, 0.01, 0.03, 0.1, 0.3, 1.0], 3, replace=False)
+            for v in rng.choice([0.003, 0.01, 0.03, 0.1, 0.3], 3, replace=False)
         ),
     }
 
