@@ -283,3 +283,14 @@ def test_instructor_guide_refers_only_to_labels_that_exist():
         assert f"({label})=" in defined, (
             f"instructors.md refers to {label}, which no chapter defines"
         )
+
+
+def test_planning_tables_in_the_guide_are_current():
+    """instructors.md includes _generated/planning.md: it must list the declared
+    exercises (python tools/planning.py --write after changing an EXERCISES list)."""
+    import planning
+
+    assert planning.main(["--check"]) == 0
+    assert (
+        "```{include} _generated/planning.md" in (ROOT / "instructors.md").read_text()
+    )
