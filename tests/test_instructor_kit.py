@@ -294,3 +294,24 @@ def test_planning_tables_in_the_guide_are_current():
     assert (
         "```{include} _generated/planning.md" in (ROOT / "instructors.md").read_text()
     )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_written_exercise_has_an_answer_cell_in_the_student_edition(path):
+    from course.exercise import Written, exercises
+
+    written = [
+        label
+        for label, ex in exercises("ch" + path.stem.split("_")[0]).items()
+        if isinstance(ex, Written)
+    ]
+    student = student_edition.student_notebook(
+        nbformat.read(path, as_version=4), path.stem
+    )
+    answered = {
+        cell.metadata.get("course", {}).get("answer")
+        for cell in student.cells
+        if cell.cell_type == "markdown" and "answer" in tags(cell)
+    }
+    missing = [label for label in written if label not in answered]
+    assert not missing, f"{path.name}: no answer cell for written {missing}"
