@@ -8,14 +8,16 @@ with the product by its Jacobian.
 
 Conventions at the kinks follow PyTorch: ``relu'(0) = 0``, ``hardlim(0) = 1``.
 """
+
 from .backend import namespace
+from .errors import check_real
 
 
 class Activation:
-    """Base class: ``f(Z)`` and ``derivative(Z, A)``; ``A`` is ``f(Z)``, passed to save recomputing it."""
+    """Base class: ``f(Z)`` and ``derivative(Z, A)``; ``A`` is ``f(Z)``, passed to save
+    recomputing it."""
 
     name = "activation"
-    formula = ""
 
     def __call__(self, Z):
         return self.f(Z)
@@ -35,10 +37,10 @@ class Activation:
 
 
 class Identity(Activation):
-    r""":math:`f(z) = z`, :math:`f'(z) = 1` (a linear layer; Keras calls it ``"linear"``)."""
+    r""":math:`f(z) = z`, :math:`f'(z) = 1` (a linear layer; Keras calls it
+    ``"linear"``)."""
 
     name = "identity"
-    formula = r"f(z) = z"
 
     def f(self, Z):
         return Z
@@ -51,14 +53,14 @@ class Identity(Activation):
 
 
 class HardLim(Activation):
-    r"""Hard limit (Heaviside step): :math:`f(z) = 1` if :math:`z \ge 0` else 0; :math:`f'(z) = 0`.
+    r"""Hard limit (Heaviside step): :math:`f(z) = 1` if :math:`z \ge 0` else 0;
+    :math:`f'(z) = 0`.
 
     The perceptron's activation. Its derivative is zero wherever it exists, which is why
     gradient descent cannot train it.
     """
 
     name = "hardlim"
-    formula = r"f(z) = \begin{cases} 1 & z \ge 0 \\ 0 & z < 0 \end{cases}"
 
     def f(self, Z):
         xp = namespace(Z)
@@ -69,10 +71,10 @@ class HardLim(Activation):
 
 
 class HardLimS(Activation):
-    r"""Symmetric hard limit (sign): :math:`f(z) = +1` if :math:`z \ge 0` else :math:`-1`; :math:`f'(z) = 0`."""
+    r"""Symmetric hard limit (sign): :math:`f(z) = +1` if :math:`z \ge 0` else
+    :math:`-1`; :math:`f'(z) = 0`."""
 
     name = "hardlims"
-    formula = r"f(z) = \begin{cases} +1 & z \ge 0 \\ -1 & z < 0 \end{cases}"
 
     def f(self, Z):
         xp = namespace(Z)
@@ -83,13 +85,14 @@ class HardLimS(Activation):
 
 
 class Sigmoid(Activation):
-    r""":math:`\sigma(z) = 1 / (1 + e^{-z})`, :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`.
+    r""":math:`\sigma(z) = 1 / (1 + e^{-z})`, :math:`\sigma'(z) = \sigma(z)(1 -
+    \sigma(z))`.
 
-    Computed from :math:`e^{-|z|}`, which never overflows, so :math:`z = \pm 10^4` gives 0 or 1 with no warning.
+    Computed from :math:`e^{-|z|}`, which never overflows, so :math:`z = \pm 10^4` gives
+    0 or 1 with no warning.
     """
 
     name = "sigmoid"
-    formula = r"\sigma(z) = \frac{1}{1 + e^{-z}}"
 
     def f(self, Z):
         xp = namespace(Z)
@@ -105,7 +108,6 @@ class Tanh(Activation):
     r""":math:`\tanh(z)`, :math:`\tanh'(z) = 1 - \tanh^2(z)`."""
 
     name = "tanh"
-    formula = r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}"
 
     def f(self, Z):
         return namespace(Z).tanh(Z)
@@ -116,10 +118,10 @@ class Tanh(Activation):
 
 
 class ReLU(Activation):
-    r""":math:`\mathrm{relu}(z) = \max(z, 0)`, derivative 1 for :math:`z > 0`, else 0."""
+    r""":math:`\mathrm{relu}(z) = \max(z, 0)`, derivative 1 for :math:`z > 0`, else
+    0."""
 
     name = "relu"
-    formula = r"\mathrm{relu}(z) = \max(z, 0)"
 
     def f(self, Z):
         xp = namespace(Z)
@@ -130,20 +132,20 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    r""":math:`f(z) = z` for :math:`z > 0`, :math:`\alpha z` otherwise; derivative 1 or :math:`\alpha`.
+    r""":math:`f(z) = z` for :math:`z > 0`, :math:`\alpha z` otherwise; derivative 1 or
+    :math:`\alpha`.
 
-    ``alpha`` defaults to 0.01 as in PyTorch's ``nn.LeakyReLU`` (Keras's ``LeakyReLU`` layer uses 0.3:
+    ``alpha`` defaults to 0.01 as in PyTorch's ``nn.LeakyReLU`` (Keras's ``LeakyReLU``
+    layer uses 0.3:
     pass it explicitly when comparing).
     """
 
     name = "leaky_relu"
-    formula = r"f(z) = \begin{cases} z & z > 0 \\ \alpha z & z \le 0 \end{cases}"
 
     def __init__(self, alpha=0.01):
-        alpha = float(alpha)
-        if not 0 <= alpha < 1:
-            raise ValueError(f"LeakyReLU: alpha must be in [0, 1), got {alpha}")
-        self.alpha = alpha
+        self.alpha = check_real(
+            alpha, "alpha", "LeakyReLU", low=0, high=1, open_="high"
+        )
 
     def f(self, Z):
         xp = namespace(Z)
@@ -158,7 +160,8 @@ class LeakyReLU(Activation):
 
 
 class Softmax(Activation):
-    r"""Row-wise softmax :math:`p_i = e^{z_i} / \sum_j e^{z_j}`, stable for large logits.
+    r"""Row-wise softmax :math:`p_i = e^{z_i} / \sum_j e^{z_j}`, stable for large
+    logits.
 
     Subtracting the row maximum first changes nothing mathematically and keeps every
     exponent :math:`\le 0`, so logits of :math:`10^4` do not overflow. Backward is the
@@ -166,7 +169,6 @@ class Softmax(Activation):
     """
 
     name = "softmax"
-    formula = r"p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}"
 
     def f(self, Z):
         xp = namespace(Z)
@@ -175,8 +177,8 @@ class Softmax(Activation):
 
     def derivative(self, Z, A=None):
         raise TypeError(
-            "softmax has no elementwise derivative: each output depends on the whole row. "
-            "Use Softmax.backward(Z, A, dA), which applies its Jacobian."
+            "softmax has no elementwise derivative: each output depends on the whole "
+            "row. Use Softmax.backward(Z, A, dA), which applies its Jacobian."
         )
 
     def backward(self, Z, A, dA):
@@ -192,7 +194,8 @@ ACTIVATIONS["linear"] = Identity  # Keras's name for the identity
 
 
 def get(activation):
-    """Return an :class:`Activation` from a name (``"relu"``, ...), an instance, or ``None`` (identity)."""
+    """Return an :class:`Activation` from a name (``"relu"``, ...), an instance, or
+    ``None`` (identity)."""
     if activation is None:
         return Identity()
     if isinstance(activation, Activation):
@@ -200,10 +203,17 @@ def get(activation):
     if isinstance(activation, str) and activation in ACTIVATIONS:
         return ACTIVATIONS[activation]()
     raise ValueError(
-        f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)} or an Activation instance"
+        f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)} or "
+        "an Activation instance"
     )
 
 
 # Plain functions for use in formulas: sigmoid(z), relu(z), ...
 identity, hardlim, hardlims = Identity(), HardLim(), HardLimS()
-sigmoid, tanh, relu, leaky_relu, softmax = Sigmoid(), Tanh(), ReLU(), LeakyReLU(), Softmax()
+sigmoid, tanh, relu, leaky_relu, softmax = (
+    Sigmoid(),
+    Tanh(),
+    ReLU(),
+    LeakyReLU(),
+    Softmax(),
+)

@@ -7,11 +7,13 @@ standard); for anything else (PyTorch tensors, CuPy arrays, array-api-strict)
 `array-api-compat <https://data-apis.org/array-api-compat/>`_ supplies it.
 That is what lets Chapter 6 run the same MLP on a GPU.
 """
+
 import numpy as np
 
 
 def namespace(*arrays):
-    """Return the array namespace ``xp`` shared by ``arrays`` (NumPy when they are NumPy arrays)."""
+    """Return the array namespace ``xp`` shared by ``arrays`` (NumPy when they are
+    NumPy arrays)."""
     if all(isinstance(a, np.ndarray) for a in arrays):
         return np
     from array_api_compat import array_namespace
@@ -20,7 +22,8 @@ def namespace(*arrays):
 
 
 def to_numpy(A):
-    """Return a NumPy copy (or view) of the array ``A`` from any namespace, moving it off a GPU first."""
+    """Return a NumPy copy (or view) of the array ``A`` from any namespace, moving it
+    off a GPU first."""
     if isinstance(A, np.ndarray):
         return A
     from array_api_compat import is_cupy_array, is_torch_array
@@ -29,29 +32,45 @@ def to_numpy(A):
         return A.detach().cpu().numpy()
     if is_cupy_array(A):
         return A.get()
-    return np.from_dlpack(A)  # array-api-strict and other CPU libraries that speak DLPack
+    return np.from_dlpack(
+        A
+    )  # array-api-strict and other CPU libraries that speak DLPack
 
 
 def to_namespace(model, xp, device=None):
-    """Move every parameter of ``model`` (``W`` and ``b`` of each layer) into the namespace ``xp``.
+    """Move every parameter of ``model`` (``W`` and ``b`` of each layer) into the
+    namespace ``xp``.
 
-    ``xp`` is an array library module (``numpy``, ``torch``, ``cupy``, ``array_api_strict``,
-    or an ``array_api_compat`` wrapper); ``device`` is passed to ``xp.asarray`` (``"cuda"`` for
-    PyTorch on a GPU). The dtype is kept. The stored forward/backward arrays (``X, Z, A, dW, db``)
-    are cleared, since they live in the old namespace. The parameters are copies, so the model
-    never shares memory with arrays it had before. Afterwards feed the model inputs from ``xp``:
-    the layers then compute with ``xp`` because ``namespace(X)`` finds it. Returns ``model``.
+    ``xp`` is an array library module (``numpy``, ``torch``, ``cupy``,
+    ``array_api_strict``,
+    or an ``array_api_compat`` wrapper); ``device`` is passed to ``xp.asarray``
+    (``"cuda"`` for
+    PyTorch on a GPU). The dtype is kept. The stored forward/backward arrays (``X, Z, A,
+    dW, db``)
+    are cleared, since they live in the old namespace. The parameters are copies, so the
+    model
+    never shares memory with arrays it had before. Afterwards feed the model inputs from
+    ``xp``:
+    the layers then compute with ``xp`` because ``namespace(X)`` finds it. Returns
+    ``model``.
 
     An optimizer holds references to the old arrays: build it after moving the model.
     """
     if not hasattr(xp, "asarray"):
-        raise TypeError(f"to_namespace: xp must be an array namespace module such as numpy or torch, got {xp!r}")
+        raise TypeError(
+            "to_namespace: xp must be an array namespace module such as numpy or "
+            f"torch, got {xp!r}"
+        )
     kwargs = {} if device is None else {"device": device}
     for layer in model.layers:
         for p in ("W", "b"):
             value = getattr(layer, p)
-            if not isinstance(value, np.ndarray) and namespace(value) is not namespace(xp.asarray(0.0, **kwargs)):
+            if not isinstance(value, np.ndarray) and namespace(value) is not namespace(
+                xp.asarray(0.0, **kwargs)
+            ):
                 value = to_numpy(value)  # hop between libraries through host memory
-            setattr(layer, p, xp.asarray(value, copy=True, **kwargs))  # a copy: never alias the old model
+            setattr(
+                layer, p, xp.asarray(value, copy=True, **kwargs)
+            )  # a copy: never alias the old model
         layer.X = layer.Z = layer.A = layer.dW = layer.db = None
     return model

@@ -1,39 +1,57 @@
 r"""Matrix multiply by hand: the naive triple loop and the blocked (tiled) algorithm.
 
-The slides' model of blocked multiplication: ``C = C + A B`` with :math:`n \times n` matrices cut
-into :math:`N \times N` blocks of size :math:`b = n/N`. For each block ``C[I, J]`` (read once and
-written once) the loop over ``K`` reads the blocks ``A[I, K]`` and ``B[K, J]`` into fast memory. Words
+The slides' model of blocked multiplication: ``C = C + A B`` with :math:`n \times n`
+matrices cut
+into :math:`N \times N` blocks of size :math:`b = n/N`. For each block ``C[I, J]`` (read
+once and
+written once) the loop over ``K`` reads the blocks ``A[I, K]`` and ``B[K, J]`` into fast
+memory. Words
 moved between slow and fast memory:
 
 .. math::
 
-    m = \underbrace{N^2 \cdot N \cdot 2 b^2}_{A,\ B\ \text{blocks}} + \underbrace{2 n^2}_{C} = (2N + 2)\, n^2,
-    \qquad f = 2 n^3, \qquad q = \frac{f}{m} = \frac{2 n^3}{(2N + 2) n^2} \approx \frac{n}{N} = b.
+    m = \underbrace{N^2 \cdot N \cdot 2 b^2}_{A,\ B\ \text{blocks}} + \underbrace{2
+    n^2}_{C} = (2N + 2)\, n^2,
+    \qquad f = 2 n^3, \qquad q = \frac{f}{m} = \frac{2 n^3}{(2N + 2) n^2} \approx
+    \frac{n}{N} = b.
 
-So the flops per word grow with the block size ``b``. Three blocks must fit in a fast memory of
-``M`` words, :math:`3 b^2 \le M`, so the best block size is :math:`b = \sqrt{M/3}`. (The slides write
-"the optimal value of N", but the bound is on the block size b = n/N, not on the number of blocks N.)
+So the flops per word grow with the block size ``b``. Three blocks must fit in a fast
+memory of
+``M`` words, :math:`3 b^2 \le M`, so the best block size is :math:`b = \sqrt{M/3}`. (The
+slides write
+"the optimal value of N", but the bound is on the block size b = n/N, not on the number
+of blocks N.)
 """
+
 import math
 
 import numpy as np
 
-from .errors import ShapeError
+from .errors import ShapeError, check_int, checked
 
 
-def _check_matmul(A, B, where):
+def _check_matmul(A, B, block_size=None):
+    """``A (m, k) @ B (k, n)``: two 2-D arrays whose inner sizes agree."""
+    where = "naive_matmul" if block_size is None else "blocked_matmul"
     if A.ndim != 2 or B.ndim != 2:
-        raise ShapeError(f"{where}: A and B must be 2-D matrices, got shapes {tuple(A.shape)} and {tuple(B.shape)}")
+        raise ShapeError(
+            f"{where}: A and B must be 2-D matrices, got shapes {tuple(A.shape)} and "
+            f"{tuple(B.shape)}"
+        )
     if A.shape[1] != B.shape[0]:
         raise ShapeError(
             f"{where}: A has {A.shape[1]} columns but B has {B.shape[0]} rows; "
-            f"A (m, k) @ B (k, n) needs them equal, got {tuple(A.shape)} @ {tuple(B.shape)}"
+            f"A (m, k) @ B (k, n) needs them equal, got {tuple(A.shape)} @ "
+            f"{tuple(B.shape)}"
         )
+    if block_size is not None:
+        check_int(block_size, "block_size", where)
 
 
+@checked(_check_matmul)
 def naive_matmul(A, B):
-    """``C = A B`` by the textbook triple loop ``C[i, j] += A[i, k] * B[k, j]``, one Python flop at a time."""
-    _check_matmul(A, B, "naive_matmul")
+    """``C = A B`` by the textbook triple loop ``C[i, j] += A[i, k] * B[k, j]``, one
+    Python flop at a time."""
     m, k = A.shape
     n = B.shape[1]
     C = np.zeros((m, n), dtype=np.result_type(A, B))
@@ -47,18 +65,19 @@ def naive_matmul(A, B):
 
 
 def _blocks(n, b):
-    """Start and stop of each block of size ``b`` along an axis of length ``n`` (the last may be shorter)."""
+    """Start and stop of each block of size ``b`` along an axis of length ``n`` (the
+    last may be shorter)."""
     return [(s, min(s + b, n)) for s in range(0, n, b)]
 
 
+@checked(_check_matmul)
 def blocked_matmul(A, B, block_size):
-    """``C = A B`` block by block: ``C[I, J] += A[I, K] @ B[K, J]``, each block product a small NumPy GEMM.
+    """``C = A B`` block by block: ``C[I, J] += A[I, K] @ B[K, J]``, each block product
+    a small NumPy GEMM.
 
-    ``block_size`` is the block edge ``b``; edge blocks are smaller when it does not divide the sizes.
+    ``block_size`` is the block edge ``b``; edge blocks are smaller when it does not
+    divide the sizes.
     """
-    _check_matmul(A, B, "blocked_matmul")
-    if not (isinstance(block_size, (int, np.integer)) and block_size > 0):
-        raise ValueError(f"blocked_matmul: block_size must be a positive integer, got {block_size!r}")
     m, k = A.shape
     n = B.shape[1]
     C = np.zeros((m, n), dtype=np.result_type(A, B))
@@ -72,35 +91,50 @@ def blocked_matmul(A, B, block_size):
 
 
 def blocked_traffic(n, block_size):
-    """Flops ``f``, words moved ``m`` and ``q = f/m`` of :func:`blocked_matmul` on ``n x n`` matrices,
+    """Flops ``f``, words moved ``m`` and ``q = f/m`` of :func:`blocked_matmul` on ``n x
+    n`` matrices,
     summed block by block (edge blocks may be smaller).
 
-    For blocks ``C[I, J]`` of height ``h_I`` and width ``w_J`` and inner blocks of depth ``d_K``:
-    each ``C`` block is read and written once (``2 h_I w_J``), each product reads ``A[I, K]`` and
-    ``B[K, J]`` (``h_I d_K + d_K w_J``) and does ``2 h_I w_J d_K`` flops. The triple sums factor into
-    sums over one axis, so this costs O(n / b) time, not O((n / b)^3). When ``b`` divides ``n`` it equals
+    For blocks ``C[I, J]`` of height ``h_I`` and width ``w_J`` and inner blocks of depth
+    ``d_K``:
+    each ``C`` block is read and written once (``2 h_I w_J``), each product reads ``A[I,
+    K]`` and
+    ``B[K, J]`` (``h_I d_K + d_K w_J``) and does ``2 h_I w_J d_K`` flops. The triple
+    sums factor into
+    sums over one axis, so this costs O(n / b) time, not O((n / b)^3). When ``b``
+    divides ``n`` it equals
     :func:`q_formula`'s ``(2N + 2) n^2`` words.
     """
-    if not (isinstance(n, (int, np.integer)) and n > 0):
-        raise ValueError(f"blocked_traffic: n must be a positive integer, got {n!r}")
-    if not (isinstance(block_size, (int, np.integer)) and block_size > 0):
-        raise ValueError(f"blocked_traffic: block_size must be a positive integer, got {block_size!r}")
-    lengths = [stop - start for start, stop in _blocks(n, block_size)]  # h_I = w_J = d_K for square matrices
+    check_int(n, "n", "blocked_traffic")
+    check_int(block_size, "block_size", "blocked_traffic")
+    lengths = [
+        stop - start for start, stop in _blocks(n, block_size)
+    ]  # h_I = w_J = d_K for square matrices
     N, total = len(lengths), sum(lengths)  # total = n
     words_C = 2 * total * total  # sum over I, J of 2 h_I w_J
-    words_AB = N * total * total + N * total * total  # sum over I, J, K of h_I d_K, and of d_K w_J
+    words_AB = (
+        N * total * total + N * total * total
+    )  # sum over I, J, K of h_I d_K, and of d_K w_J
     f = 2 * total * total * total  # sum over I, J, K of 2 h_I w_J d_K
     m = words_C + words_AB
-    return {"n": n, "block_size": block_size, "N": N, "flops": f, "words": m, "q": f / m}
+    return {
+        "n": n,
+        "block_size": block_size,
+        "N": N,
+        "flops": f,
+        "words": m,
+        "q": f / m,
+    }
 
 
 def q_formula(n, N):
-    """The slides' closed form for ``N x N`` blocks: ``q = 2 n^3 / ((2N + 2) n^2)``, close to ``n / N``."""
+    """The slides' closed form for ``N x N`` blocks: ``q = 2 n^3 / ((2N + 2) n^2)``,
+    close to ``n / N``."""
     return 2 * n**3 / ((2 * N + 2) * n**2)
 
 
 def best_block_size(fast_memory_words):
-    """Largest block edge ``b`` with three ``b x b`` blocks in a fast memory of ``M`` words: ``floor(sqrt(M/3))``."""
-    if fast_memory_words < 3:
-        raise ValueError(f"best_block_size: fast memory must hold at least 3 words, got {fast_memory_words}")
-    return math.isqrt(int(fast_memory_words) // 3)
+    """Largest block edge ``b`` with three ``b x b`` blocks in a fast memory of ``M``
+    words: ``floor(sqrt(M/3))``."""
+    M = check_int(fast_memory_words, "fast_memory_words", "best_block_size", minimum=3)
+    return math.isqrt(M // 3)

@@ -1,13 +1,18 @@
-r"""A scalar computational-graph engine: reverse-mode automatic differentiation in one class.
+r"""A scalar computational-graph engine: reverse-mode automatic differentiation in one
+class.
 
-Every :class:`Value` holds a number ``data``, the gradient ``grad`` of the final output with
-respect to it, the values it was computed from (``children``) and the operation ``op`` that
-produced it. :meth:`Value.backward` visits the graph in reverse topological order and applies
+Every :class:`Value` holds a number ``data``, the gradient ``grad`` of the final output
+with
+respect to it, the values it was computed from (``children``) and the operation ``op``
+that
+produced it. :meth:`Value.backward` visits the graph in reverse topological order and
+applies
 the chain rule at each node,
 
 .. math::
 
-    \text{[downstream gradient]} = \text{[upstream gradient]} \times \text{[local gradient]},
+    \text{[downstream gradient]} = \text{[upstream gradient]} \times \text{[local
+    gradient]},
 
 *adding* into ``grad``, so a value used twice (the copy gate) receives the sum of the
 gradients along both paths. The gates of the lecture:
@@ -20,11 +25,13 @@ gradients along both paths. The gates of the lecture:
 Subtraction, negation and division are built from these primitives
 (``a - b = a + (-1) b``, ``a / b = a b^{-1}``). In the spirit of Karpathy's micrograd.
 """
+
 import math
 
 
 class Value:
-    """A scalar in a computational graph: ``data``, ``grad`` (:math:`\\partial L/\\partial` this), ``op``, ``children``."""
+    """A scalar in a computational graph: ``data``, ``grad`` (:math:`\\partial
+    L/\\partial` this), ``op``, ``children``."""
 
     def __init__(self, data, children=(), op="", label=""):
         self.data = float(data)
@@ -32,11 +39,14 @@ class Value:
         self.children = tuple(children)
         self.op = op
         self.label = label
-        self._backward = lambda: None  # pushes self.grad to the children (set by the op)
+        self._backward = lambda: (
+            None
+        )  # pushes self.grad to the children (set by the op)
 
-    # ---- the primitive gates ---------------------------------------------------------------
+    # ---- the primitive gates ---------------------------------------------------------
     def __add__(self, other):
-        """Add gate: :math:`\\partial(a+b)/\\partial a = \\partial(a+b)/\\partial b = 1` (distributes)."""
+        """Add gate: :math:`\\partial(a+b)/\\partial a = \\partial(a+b)/\\partial b =
+        1` (distributes)."""
         other = _as_value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
@@ -48,7 +58,8 @@ class Value:
         return out
 
     def __mul__(self, other):
-        """Mul gate: :math:`\\partial(ab)/\\partial a = b`, :math:`\\partial(ab)/\\partial b = a` (swaps)."""
+        """Mul gate: :math:`\\partial(ab)/\\partial a = b`,
+        :math:`\\partial(ab)/\\partial b = a` (swaps)."""
         other = _as_value(other)
         out = Value(self.data * other.data, (self, other), "×")
 
@@ -60,7 +71,8 @@ class Value:
         return out
 
     def max(self, other):
-        """Max gate: the gradient goes to the larger input (to ``self`` on a tie), the other gets 0 (routes)."""
+        """Max gate: the gradient goes to the larger input (to ``self`` on a tie),
+        the other gets 0 (routes)."""
         other = _as_value(other)
         self_wins = self.data >= other.data
         out = Value(self.data if self_wins else other.data, (self, other), "max")
@@ -74,7 +86,10 @@ class Value:
     def __pow__(self, k):
         """:math:`a^k` for a constant number ``k``: local gradient :math:`k a^{k-1}`."""
         if not isinstance(k, (int, float)):
-            raise TypeError(f"Value.__pow__: the exponent must be an int or float constant, got {type(k).__name__}")
+            raise TypeError(
+                "Value.__pow__: the exponent must be an int or float constant, got "
+                f"{type(k).__name__}"
+            )
         return self._unary(self.data**k, lambda: k * self.data ** (k - 1), f"**{k:g}")
 
     def exp(self):
@@ -89,7 +104,8 @@ class Value:
         return self._unary(math.log(self.data), lambda: 1 / self.data, "log")
 
     def sigmoid(self):
-        """:math:`\\sigma(a) = 1/(1+e^{-a})`, local gradient :math:`\\sigma(1-\\sigma)`; stable for any ``a``."""
+        """:math:`\\sigma(a) = 1/(1+e^{-a})`, local gradient
+        :math:`\\sigma(1-\\sigma)`; stable for any ``a``."""
         e = math.exp(-abs(self.data))
         s = 1 / (1 + e) if self.data >= 0 else e / (1 + e)
         return self._unary(s, lambda: s * (1 - s), "σ")
@@ -100,7 +116,8 @@ class Value:
         return self._unary(t, lambda: 1 - t * t, "tanh")
 
     def relu(self):
-        """:math:`\\max(a, 0)`, local gradient 1 for :math:`a > 0`, else 0 (PyTorch's convention at 0)."""
+        """:math:`\\max(a, 0)`, local gradient 1 for :math:`a > 0`, else 0 (PyTorch's
+        convention at 0)."""
         return self._unary(max(self.data, 0.0), lambda: float(self.data > 0), "relu")
 
     def _unary(self, y, local_gradient, op):
@@ -112,7 +129,7 @@ class Value:
         out._backward = _backward
         return out
 
-    # ---- derived from the primitives -------------------------------------------------------
+    # ---- derived from the primitives -------------------------------------------------
     def __neg__(self):
         return self * -1
 
@@ -134,9 +151,10 @@ class Value:
     def __rtruediv__(self, other):
         return _as_value(other) / self
 
-    # ---- backward --------------------------------------------------------------------------
+    # ---- backward --------------------------------------------------------------------
     def topological_order(self):
-        """Every value this one depends on, each after all of its children (depth-first)."""
+        """Every value this one depends on, each after all of its children
+        (depth-first)."""
         order, seen = [], set()
 
         def visit(v):
@@ -150,9 +168,11 @@ class Value:
         return order
 
     def backward(self):
-        """Set ``grad`` of every value in the graph to :math:`\\partial\\,\\text{self}/\\partial v`.
+        """Set ``grad`` of every value in the graph to
+        :math:`\\partial\\,\\text{self}/\\partial v`.
 
-        Gradients are reset first, then ``self.grad = 1`` and each node, from the output back to
+        Gradients are reset first, then ``self.grad = 1`` and each node, from the output
+        back to
         the leaves, passes its gradient to its children.
         """
         order = self.topological_order()
@@ -172,4 +192,6 @@ def _as_value(x):
         return x
     if isinstance(x, (int, float)):
         return Value(x)
-    raise TypeError(f"cannot combine a Value with {type(x).__name__}; use a Value, int or float")
+    raise TypeError(
+        f"cannot combine a Value with {type(x).__name__}; use a Value, int or float"
+    )

@@ -2,18 +2,20 @@ r"""Weight initialisation schemes, each a function ``(n_in, n_out, rng) -> (W, b
 
 ``W`` has shape ``(n_in, n_out)`` and ``b`` shape ``(n_out,)``.
 
-=================  =====================================================================  ==============
-name               W                                                                      b
-=================  =====================================================================  ==============
-``torch_uniform``  :math:`U(-1/\sqrt{n_{in}},\ 1/\sqrt{n_{in}})` (PyTorch ``nn.Linear``)   same as W
-``glorot_uniform`` :math:`U(-\sqrt{6/(n_{in}+n_{out})},\ +\sqrt{6/(n_{in}+n_{out})})` (Keras ``Dense``)  0
-``he_normal``      :math:`N(0,\ 2/n_{in})` (He et al. 2015, for ReLU)                      0
-``zeros``          0                                                                      0
-=================  =====================================================================  ==============
+- ``torch_uniform``: W and b uniform in
+  :math:`U(-1/\sqrt{n_{in}},\ 1/\sqrt{n_{in}})` (PyTorch ``nn.Linear``).
+- ``glorot_uniform``: W uniform in
+  :math:`U(-\sqrt{6/(n_{in}+n_{out})},\ +\sqrt{6/(n_{in}+n_{out})})` (Keras ``Dense``),
+  b = 0.
+- ``he_normal``: W normal :math:`N(0,\ 2/n_{in})` (He et al. 2015, for ReLU), b = 0.
+- ``zeros``: W = 0, b = 0.
 
-The distributions match the frameworks; the random streams do not (each library has its own
-generator), so to compare with PyTorch or Keras copy the weights (:mod:`mlplib.interop`).
+The distributions match the frameworks; the random streams do not (each library has its
+own
+generator), so to compare with PyTorch or Keras copy the weights
+(:mod:`mlplib.interop`).
 """
+
 import numpy as np
 
 
@@ -24,7 +26,8 @@ def torch_uniform(n_in, n_out, rng):
 
 
 def glorot_uniform(n_in, n_out, rng):
-    """Keras ``Dense`` default (Glorot & Bengio 2010): W uniform in ``±sqrt(6 / (n_in + n_out))``, b = 0."""
+    """Keras ``Dense`` default (Glorot & Bengio 2010): W uniform in ``±sqrt(6 / (n_in
+    + n_out))``, b = 0."""
     limit = np.sqrt(6 / (n_in + n_out))
     return rng.uniform(-limit, limit, (n_in, n_out)), np.zeros(n_out)
 
@@ -35,17 +38,24 @@ def he_normal(n_in, n_out, rng):
 
 
 def zeros(n_in, n_out, rng):
-    """All zeros: every hidden unit stays identical under gradient descent (a lesson, not a choice)."""
+    """All zeros: every hidden unit stays identical under gradient descent (a lesson,
+    not a choice)."""
     return np.zeros((n_in, n_out)), np.zeros(n_out)
 
 
-INITIALIZERS = {f.__name__: f for f in (torch_uniform, glorot_uniform, he_normal, zeros)}
+INITIALIZERS = {
+    f.__name__: f for f in (torch_uniform, glorot_uniform, he_normal, zeros)
+}
 
 
 def get(init):
-    """Return an initialiser function from its name, or ``init`` itself if it is callable."""
+    """Return an initialiser function from its name, or ``init`` itself if it is
+    callable."""
     if callable(init):
         return init
     if init in INITIALIZERS:
         return INITIALIZERS[init]
-    raise ValueError(f"unknown initialiser {init!r}; expected one of {sorted(INITIALIZERS)} or a function")
+    raise ValueError(
+        f"unknown initialiser {init!r}; expected one of {sorted(INITIALIZERS)} or a "
+        "function"
+    )

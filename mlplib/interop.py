@@ -1,23 +1,27 @@
-"""Copy weights between mlplib and PyTorch / Keras, so all three compute on the same numbers.
+"""Copy weights between mlplib and PyTorch / Keras, so all three compute on the same
+numbers.
 
 Layouts: mlplib and Keras store ``W`` as ``(n_in, n_out)`` and compute ``X @ W + b``;
-PyTorch's ``nn.Linear.weight`` is ``(n_out, n_in)`` and computes ``X @ weight.T + bias``.
+PyTorch's ``nn.Linear.weight`` is ``(n_out, n_in)`` and computes ``X @ weight.T +
+bias``.
 So ``torch weight = W.T`` and ``Keras kernel = W``. Copies are exact (no rounding) when
 the dtypes match.
 
-To compare a float64 Keras model with mlplib, call it (``kmodel(X)``): ``kmodel.predict(X)``
+To compare a float64 Keras model with mlplib, call it (``kmodel(X)``):
+``kmodel.predict(X)``
 first casts ``X`` to ``keras.config.floatx()``, float32 by default.
 
-torch and keras are imported only when these functions are called. Import TensorFlow with
+torch and keras are imported only when these functions are called. Import TensorFlow
+with
 ``TF_CPP_MIN_LOG_LEVEL=3`` set (see CONTRIBUTING.md).
 """
+
 import numpy as np
 
 from .errors import ShapeError
 
 
-
-# ---- PyTorch ---------------------------------------------------------------------------------
+# ---- PyTorch -------------------------------------------------------------------------
 def _torch_linears(net):
     import torch.nn as nn
 
@@ -25,12 +29,14 @@ def _torch_linears(net):
 
 
 def _check_counts(model, shapes, framework):
-    """Require one framework dense layer per mlplib layer; ``shapes`` lists their ``(n_in, n_out)``."""
+    """Require one framework dense layer per mlplib layer; ``shapes`` lists their
+    ``(n_in, n_out)``."""
     if len(shapes) != len(model.layers):
         theirs = ", ".join(f"{i} -> {o}" for i, o in shapes) or "none"
         ours = ", ".join(f"{layer.n_in} -> {layer.n_out}" for layer in model.layers)
         raise ShapeError(
-            f"{framework} model has {len(shapes)} dense layers ({theirs}) but the mlplib model has "
+            f"{framework} model has {len(shapes)} dense layers ({theirs}) but the "
+            "mlplib model has "
             f"{len(model.layers)} ({ours}); they must correspond one to one"
         )
 
@@ -41,11 +47,15 @@ def _torch_shapes(linears):
 
 def _require_torch_bias(layer, lin):
     if lin.bias is None:
-        raise ValueError(f"{layer.describe()}: the PyTorch Linear has no bias (bias=False); mlplib layers always have one")
+        raise ValueError(
+            f"{layer.describe()}: the PyTorch Linear has no bias (bias=False); mlplib "
+            "layers always have one"
+        )
 
 
 def copy_to_torch(model, net):
-    """Write mlplib's parameters into the ``nn.Linear`` layers of ``net`` (``weight = W.T``)."""
+    """Write mlplib's parameters into the ``nn.Linear`` layers of ``net`` (``weight =
+    W.T``)."""
     import torch
 
     linears = _torch_linears(net)
@@ -54,7 +64,8 @@ def copy_to_torch(model, net):
         for layer, lin in zip(model.layers, linears):
             if tuple(lin.weight.shape) != (layer.n_out, layer.n_in):
                 raise ShapeError(
-                    f"{layer.describe()}: PyTorch Linear weight is {tuple(lin.weight.shape)}, "
+                    f"{layer.describe()}: PyTorch Linear weight is "
+                    f"{tuple(lin.weight.shape)}, "
                     f"expected (n_out, n_in) = {(layer.n_out, layer.n_in)}"
                 )
             _require_torch_bias(layer, lin)
@@ -82,19 +93,27 @@ def _torch_activation(activation):
         return None
     if name == "leaky_relu":
         return nn.LeakyReLU(activation.alpha)
-    table = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "softmax": lambda: nn.Softmax(dim=1)}
+    table = {
+        "sigmoid": nn.Sigmoid,
+        "tanh": nn.Tanh,
+        "relu": nn.ReLU,
+        "softmax": lambda: nn.Softmax(dim=1),
+    }
     if name not in table:
         raise ValueError(f"activation {name!r} has no PyTorch module equivalent")
     return table[name]()
 
 
 def to_torch(model):
-    """Build an ``nn.Sequential`` of ``Linear`` (+ activation) modules with mlplib's weights and dtype."""
+    """Build an ``nn.Sequential`` of ``Linear`` (+ activation) modules with mlplib's
+    weights and dtype."""
     import torch
     import torch.nn as nn
 
     modules = []
-    dtype = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}[np.dtype(model.dtype)]
+    dtype = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}[
+        np.dtype(model.dtype)
+    ]
     for layer in model.layers:
         modules.append(nn.Linear(layer.n_in, layer.n_out, dtype=dtype))
         act = _torch_activation(layer.activation)
@@ -105,7 +124,7 @@ def to_torch(model):
     return net
 
 
-# ---- Keras -----------------------------------------------------------------------------------
+# ---- Keras ---------------------------------------------------------------------------
 def _keras_denses(kmodel):
     import keras
 
@@ -113,11 +132,13 @@ def _keras_denses(kmodel):
 
 
 def _keras_weights(layer, dense):
-    """``(kernel, bias)`` of a Keras ``Dense`` layer, which must be built and have a bias."""
+    """``(kernel, bias)`` of a Keras ``Dense`` layer, which must be built and have a
+    bias."""
     weights = dense.get_weights()
     if len(weights) != 2:
         raise ValueError(
-            f"{layer.describe()}: Keras Dense {dense.name!r} has {len(weights)} weight arrays, expected kernel and bias "
+            f"{layer.describe()}: Keras Dense {dense.name!r} has {len(weights)} "
+            "weight arrays, expected kernel and bias "
             "(build the model, e.g. with keras.Input, and keep use_bias=True)"
         )
     return weights
@@ -128,14 +149,20 @@ def _keras_shapes(denses):
 
 
 def copy_to_keras(model, kmodel):
-    """Write mlplib's parameters into the ``Dense`` layers of a Keras model (``kernel = W``)."""
+    """Write mlplib's parameters into the ``Dense`` layers of a Keras model (``kernel
+    = W``)."""
     denses = _keras_denses(kmodel)
     _check_counts(model, _keras_shapes(denses), "Keras")
     for layer, dense in zip(model.layers, denses):
         kernel, bias = _keras_weights(layer, dense)
         if kernel.shape != layer.W.shape:
-            raise ShapeError(f"{layer.describe()}: Keras kernel is {kernel.shape}, expected {layer.W.shape}")
-        dense.set_weights([np.asarray(layer.W, kernel.dtype), np.asarray(layer.b, bias.dtype)])
+            raise ShapeError(
+                f"{layer.describe()}: Keras kernel is {kernel.shape}, expected "
+                f"{layer.W.shape}"
+            )
+        dense.set_weights(
+            [np.asarray(layer.W, kernel.dtype), np.asarray(layer.b, bias.dtype)]
+        )
 
 
 def copy_from_keras(model, kmodel):
@@ -152,7 +179,8 @@ def copy_from_keras(model, kmodel):
 def _keras_leaky_relu(alpha):
     """``z if z > 0 else alpha * z`` in the tensor's own dtype.
 
-    Keras's ``LeakyReLU`` layer goes through ``tf.nn.leaky_relu``, whose ``alpha`` is a float32
+    Keras's ``LeakyReLU`` layer goes through ``tf.nn.leaky_relu``, whose ``alpha`` is a
+    float32
     attribute: in a float64 model 0.01 becomes 0.009999999776, a relative error of 2e-8.
     """
     import keras
@@ -164,7 +192,8 @@ def _keras_leaky_relu(alpha):
 
 
 def to_keras(model):
-    """Build a Keras ``Sequential`` of ``Dense`` layers with mlplib's weights and dtype."""
+    """Build a Keras ``Sequential`` of ``Dense`` layers with mlplib's weights and
+    dtype."""
     import keras
 
     dtype = np.dtype(model.dtype).name
@@ -173,9 +202,19 @@ def to_keras(model):
         name = layer.activation.name
         if name == "leaky_relu":
             layers.append(keras.layers.Dense(layer.n_out, dtype=dtype))
-            layers.append(keras.layers.Activation(_keras_leaky_relu(layer.activation.alpha), dtype=dtype))
+            layers.append(
+                keras.layers.Activation(
+                    _keras_leaky_relu(layer.activation.alpha), dtype=dtype
+                )
+            )
         elif name in ("identity", "sigmoid", "tanh", "relu", "softmax"):
-            layers.append(keras.layers.Dense(layer.n_out, activation="linear" if name == "identity" else name, dtype=dtype))
+            layers.append(
+                keras.layers.Dense(
+                    layer.n_out,
+                    activation="linear" if name == "identity" else name,
+                    dtype=dtype,
+                )
+            )
         else:
             raise ValueError(f"activation {name!r} has no Keras equivalent")
     kmodel = keras.Sequential(layers)

@@ -11,35 +11,80 @@ A batch is a matrix with one sample per row. For a layer with ``n_in`` inputs an
 This is the layout Keras stores (``Dense.kernel`` is ``(n_in, n_out)``); PyTorch's
 ``Linear.weight`` is the transpose, ``(n_out, n_in)``, and computes ``X @ W.T + b``.
 
-Backward, given :math:`dA = \partial E/\partial A`:
+Backward, given :math:`dZ = \partial E/\partial Z`:
 
 .. math::
 
-    dZ = dA \odot f'(Z), \quad dW = X^T dZ, \quad db = \textstyle\sum_{\text{rows}} dZ, \quad dX = dZ\, W^T.
+    dW = X^T dZ, \quad db = \textstyle\sum_{\text{rows}} dZ, \quad dX = dZ\, W^T.
+
+The equations live in the two functions :func:`dense_forward` and
+:func:`dense_backward`. :class:`Dense` holds ``W``, ``b`` and the arrays of the last
+pass; its public methods check their inputs, then call the unchecked ``_forward`` and
+``_backward_Z`` that a model uses once its inputs are known to be right.
+
+>>> import numpy as np
+>>> layer = Dense(3, 2, "relu", seed=0)
+>>> layer.forward(np.ones((4, 3), dtype=np.float32)).shape
+(4, 2)
 """
+
 import numpy as np
 
-from . import activations, init as initializers
+from . import activations
+from . import init as initializers
 from .backend import namespace
-from .errors import ShapeError, check_matrix
+from .errors import ShapeError, check_float_dtype, check_int, check_matrix
+
+
+def dense_forward(X, W, b, f):
+    r"""Pre-activation :math:`Z = XW + b` and activation :math:`A = f(Z)`."""
+    Z = X @ W + b
+    A = f(Z)
+    return Z, A
+
+
+def dense_backward(X, W, dZ, input_grad=True):
+    r""":math:`dW = X^T dZ`, :math:`db = \sum_{\text{rows}} dZ`, :math:`dX = dZ W^T`.
+
+    ``input_grad=False`` skips ``dX`` (the first layer needs no gradient for its input).
+    """
+    dW = X.T @ dZ
+    db = namespace(dZ).sum(dZ, axis=0)
+    dX = dZ @ W.T if input_grad else None
+    return dW, db, dX
 
 
 class Dense:
-    """A fully connected layer ``A = f(X @ W + b)``, which remembers ``X``, ``Z`` and ``A`` for backward."""
+    """A fully connected layer ``A = f(X @ W + b)``; keeps ``X``, ``Z``, ``A`` for
+    backward."""
 
-    def __init__(self, n_in, n_out, activation=None, init="glorot_uniform", seed=0, dtype=np.float32, name="dense"):
-        for what, n in (("n_in", n_in), ("n_out", n_out)):
-            if not (isinstance(n, (int, np.integer)) and n > 0):
-                raise ValueError(f"Dense {name!r}: {what} must be a positive integer, got {n!r}")
+    def __init__(
+        self,
+        n_in,
+        n_out,
+        activation=None,
+        init="glorot_uniform",
+        seed=0,
+        dtype=np.float32,
+        name="dense",
+    ):
+        where = f"Dense {name!r}"
+        n_in, n_out = check_int(n_in, "n_in", where), check_int(n_out, "n_out", where)
+        dtype = check_float_dtype(dtype, where)
         self.name = name
         self.activation = activations.get(activation)
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        W, b = initializers.get(init)(int(n_in), int(n_out), rng)
+        rng = (
+            seed
+            if isinstance(seed, np.random.Generator)
+            else np.random.default_rng(seed)
+        )
+        W, b = initializers.get(init)(n_in, n_out, rng)
         for what, arr, shape in (("W", W, (n_in, n_out)), ("b", b, (n_out,))):
-            if tuple(np.shape(arr)) != tuple(int(n) for n in shape):
+            if tuple(np.shape(arr)) != shape:
                 raise ShapeError(
-                    f"Dense {name!r}: initialiser {init!r} returned {what} of shape {tuple(np.shape(arr))}, "
-                    f"expected {tuple(int(n) for n in shape)} (W is (n_in, n_out), b is (n_out,))"
+                    f"{where}: initialiser {init!r} returned {what} of shape "
+                    f"{tuple(np.shape(arr))}, expected {shape} "
+                    "(W is (n_in, n_out), b is (n_out,))"
                 )
         self.W = np.asarray(W, dtype=dtype)
         self.b = np.asarray(b, dtype=dtype)
@@ -60,46 +105,72 @@ class Dense:
         return int(self.W.shape[0] * self.W.shape[1] + self.b.shape[0])
 
     def describe(self):
-        """A short label such as ``layer '1' (Dense 3 -> 2, relu)`` used in error messages."""
-        return f"layer {self.name!r} (Dense {self.n_in} -> {self.n_out}, {self.activation.name})"
+        """A label such as ``layer '1' (Dense 3 -> 2, relu)`` for error messages."""
+        return (
+            f"layer {self.name!r} (Dense {self.n_in} -> {self.n_out}, "
+            f"{self.activation.name})"
+        )
 
     def forward(self, X):
-        """``Z = X @ W + b``, ``A = f(Z)``; keeps ``X``, ``Z``, ``A`` for :meth:`backward`."""
+        """``Z = X @ W + b``, ``A = f(Z)`` after checking ``X``; returns ``A``."""
         check_matrix(X, "input", self.n_in, where=self.describe)
-        self.X = X
-        self.Z = X @ self.W + self.b
-        self.A = self.activation.f(self.Z)
-        return self.A
+        return self._forward(X)
 
     __call__ = forward
 
+    def _forward(self, X):
+        """:func:`dense_forward` on a checked ``X``, keeping ``X``, ``Z``, ``A``."""
+        self.X = X
+        self.Z, self.A = dense_forward(X, self.W, self.b, self.activation.f)
+        return self.A
+
     def backward(self, dA, input_grad=True):
-        """Given ``dA = dE/dA``, store ``dW``, ``db`` and return ``dX = dE/dX`` (``None`` if not ``input_grad``)."""
-        if self.A is None:
-            raise RuntimeError(f"{self.describe()}: backward called before forward")
-        if tuple(dA.shape) != tuple(self.A.shape):
-            raise ShapeError(
-                f"{self.describe()}: gradient dE/dA has shape {tuple(dA.shape)} but the layer's output A had shape "
-                f"{tuple(self.A.shape)} in the last forward pass; they must be equal (no broadcasting)"
-            )
-        return self.backward_Z(self.activation.backward(self.Z, self.A, dA), input_grad)
+        """From ``dA = dE/dA``: store ``dW``, ``db``; return ``dX`` (or ``None``)."""
+        self.check_dA(dA)
+        dZ = self.activation.backward(self.Z, self.A, dA)
+        return self._backward_Z(dZ, input_grad)
 
     def backward_Z(self, dZ, input_grad=True):
-        """Given ``dZ = dE/dZ``: ``dW = X^T dZ``, ``db`` = column sums of ``dZ``, return ``dX = dZ W^T``.
+        """From ``dZ = dE/dZ``: store ``dW``, ``db``; return ``dX`` (or ``None``).
 
-        ``input_grad=False`` skips the ``dX`` product and returns ``None`` (the first layer of a model
-        needs no gradient for its input; for 784 inputs that product is a third of the layer's backward flops).
+        ``input_grad=False`` skips the ``dX`` product and returns ``None`` (the first
+        layer of a model needs no gradient for its input; for 784 inputs that product
+        is a third of the layer's backward flops).
         """
-        if self.X is None:
-            raise RuntimeError(f"{self.describe()}: backward called before forward")
+        self.check_dZ(dZ)
+        return self._backward_Z(dZ, input_grad)
+
+    def _backward_Z(self, dZ, input_grad=True):
+        """:func:`dense_backward` on a checked ``dZ``, storing ``dW`` and ``db``."""
+        self.dW, self.db, dX = dense_backward(self.X, self.W, dZ, input_grad)
+        return dX
+
+    def check_dA(self, dA):
+        """``dA`` has the shape of the output ``A`` of the last forward pass."""
+        self._check_forward_done()
+        if tuple(dA.shape) != tuple(self.A.shape):
+            raise ShapeError(
+                f"{self.describe()}: gradient dE/dA has shape {tuple(dA.shape)} but "
+                f"the layer's output A had shape {tuple(self.A.shape)} in the last "
+                "forward pass; they must be equal (no broadcasting)"
+            )
+
+    def check_dZ(self, dZ):
+        """``dZ`` is ``(N, n_out)`` for the ``N`` rows of the last forward pass."""
+        self._check_forward_done()
         check_matrix(dZ, "gradient dE/dZ", self.n_out, where=self.describe)
         if dZ.shape[0] != self.X.shape[0]:
             raise ShapeError(
-                f"{self.describe()}: gradient has {dZ.shape[0]} rows but the last forward batch had {self.X.shape[0]}"
+                f"{self.describe()}: gradient dE/dZ has {dZ.shape[0]} rows but the "
+                f"last forward batch had {self.X.shape[0]} (no broadcasting)"
             )
-        self.dW = self.X.T @ dZ
-        self.db = namespace(dZ).sum(dZ, axis=0)
-        return dZ @ self.W.T if input_grad else None
+
+    def _check_forward_done(self):
+        if self.A is None:
+            raise RuntimeError(f"{self.describe()}: backward called before forward")
 
     def __repr__(self):
-        return f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r}, name={self.name!r})"
+        return (
+            f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r}, "
+            f"name={self.name!r})"
+        )

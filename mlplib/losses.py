@@ -1,151 +1,234 @@
-r"""Loss functions: a value :math:`E(Y, T)` and its gradient :math:`\partial E/\partial Y`.
+r"""Loss functions: a value :math:`E(Y, T)` and its gradient :math:`\partial E/\partial
+Y`.
 
 ``Y`` is the network output and ``T`` the target, both of shape ``(N, n_out)``; shapes
 must match exactly (no broadcasting).
 
 Two losses are *fused* with the output activation, as PyTorch's ``CrossEntropyLoss`` and
-``BCEWithLogitsLoss`` and Keras's ``from_logits=True`` are: they take the logits ``Z`` of
+``BCEWithLogitsLoss`` and Keras's ``from_logits=True`` are: they take the logits ``Z``
+of
 the last layer. The fused gradient is the famous :math:`P - T` (divided by the batch
 size), and both value and gradient stay finite for logits of :math:`\pm 10^4`, where
 computing :math:`\log(\mathrm{softmax}(Z))` in two steps gives :math:`\log 0 = -\infty`.
 :meth:`mlplib.model.Sequential.compute_gradients` routes them automatically.
+
+Each equation is a plain function (:func:`mean_squared_error`,
+:func:`softmax_cross_entropy_gradient`, ...). A :class:`Loss` object pairs a value with
+its gradient: its ``value`` and ``gradient`` methods check ``Y`` and ``T`` first, while
+its ``E`` and ``dE`` are the unchecked functions themselves.
+
+>>> import numpy as np
+>>> Z = np.array([[2.0, 0.0, -1.0]])
+>>> loss = get("categorical_cross_entropy")
+>>> round(float(loss.value(Z, np.array([0]))), 4)  # an integer label is a one-hot row
+0.1698
 """
+
+import numpy as np
+
 from .activations import sigmoid, softmax
 from .backend import namespace
-from .errors import check_matrix, check_same_shape
+from .data import one_hot
+from .errors import (
+    ShapeError,
+    check_distributions,
+    check_finite,
+    check_matrix,
+    check_probabilities,
+    check_same_shape,
+)
+
+
+def _n_entries(Y):
+    """Number of entries of ``Y`` (``Y.size`` is a method on PyTorch tensors)."""
+    return Y.shape[0] * Y.shape[1]
+
+
+def mean_squared_error(Y, T):
+    r""":math:`E = \frac{1}{N m}\sum_{n,i} (y_{ni} - t_{ni})^2`."""
+    D = Y - T
+    return namespace(D).sum(D * D) / _n_entries(D)
+
+
+def mean_squared_error_gradient(Y, T):
+    r""":math:`\partial E/\partial Y = 2 (Y - T) / (N m)`."""
+    return 2 * (Y - T) / _n_entries(Y)
+
+
+def half_sum_squared_error(Y, T):
+    r""":math:`E = \frac{1}{2}\sum_{n,i} (t_{ni} - y_{ni})^2`."""
+    D = Y - T
+    return namespace(D).sum(D * D) / 2
+
+
+def half_sum_squared_error_gradient(Y, T):
+    r""":math:`\partial E/\partial Y = Y - T`."""
+    return Y - T
+
+
+def sigmoid_cross_entropy(Z, T):
+    r""":math:`E = \mathrm{mean}\,[\max(z, 0) - t z + \log(1 + e^{-|z|})]` on logits."""
+    xp = namespace(Z)
+    terms = xp.maximum(Z, xp.zeros_like(Z)) - Z * T + xp.log1p(xp.exp(-xp.abs(Z)))
+    return xp.sum(terms) / _n_entries(Z)
+
+
+def sigmoid_cross_entropy_gradient(Z, T):
+    r""":math:`\partial E/\partial Z = (\sigma(Z) - T) / (N m)`."""
+    return (sigmoid(Z) - T) / _n_entries(Z)
+
+
+def softmax_cross_entropy(Z, T):
+    r""":math:`E = -\frac{1}{N}\sum_{n,i} t_{ni} \log p_{ni}`, :math:`P =
+    \mathrm{softmax}(Z)`.
+
+    With :math:`\log p_{ni} = z_{ni} - \log\sum_j e^{z_{nj}}` (the log-sum-exp, computed
+    after subtracting the row maximum), no :math:`\log 0` can occur.
+    """
+    xp = namespace(Z)
+    m = xp.max(Z, axis=1, keepdims=True)
+    logsumexp = m + xp.log(xp.sum(xp.exp(Z - m), axis=1, keepdims=True))
+    return (xp.sum(logsumexp) - xp.sum(T * Z)) / Z.shape[0]  # rows of T sum to 1
+
+
+def softmax_cross_entropy_gradient(Z, T):
+    r"""The fused softmax + cross-entropy gradient :math:`(\mathrm{softmax}(Z) -
+    T)/N`."""
+    return (softmax(Z) - T) / Z.shape[0]
 
 
 class Loss:
-    """Base class. ``fused_activation`` names the output activation a fused loss absorbs (or ``None``)."""
+    """A loss: ``E(Y, T)`` and ``dE(Y, T)``, unchecked; ``value``/``gradient`` check.
+
+    ``fused_activation`` names the output activation a fused loss absorbs (its ``Y``
+    is then the last layer's logits ``Z``); ``labels`` says whether integer class
+    labels are accepted as targets.
+    """
 
     name = "loss"
     fused_activation = None
+    labels = False
+
+    def E(self, Y, T):
+        raise NotImplementedError(
+            f"{type(self).__name__} must define E(Y, T), the value"
+        )
+
+    def dE(self, Y, T):
+        raise NotImplementedError(
+            f"{type(self).__name__} must define dE(Y, T), the gradient"
+        )
 
     def __call__(self, Y, T):
         return self.value(Y, T)
 
     def value(self, Y, T):
-        raise NotImplementedError(f"{type(self).__name__} must define value(Y, T)")
+        """The loss after checking ``Y`` and ``T``."""
+        return self.E(Y, self.check(Y, T))
 
     def gradient(self, Y, T):
-        raise NotImplementedError(f"{type(self).__name__} must define gradient(Y, T)")
+        """The gradient ``dE/dY`` after checking ``Y`` and ``T``."""
+        return self.dE(Y, self.check(Y, T))
 
-    def _check(self, Y, T):
-        check_same_shape(Y, T, f"loss {self.name}")
-        return namespace(Y, T)
+    def check(self, Y, T, where=None):
+        """Check output ``Y`` (2-D, finite) and targets ``T``; returns ``T`` as rows."""
+        where = where or f"loss {self.name}"
+        what = "logits Z" if self.fused_activation else "output Y"
+        check_matrix(Y, what, where=where)
+        check_finite(Y, what, where=where)
+        return self.targets(T, Y.shape, where)
 
-    def _check_targets(self, xp, T, what):
-        """Targets of a cross-entropy are probabilities: every entry in [0, 1]."""
-        if bool(xp.any(T < 0)) or bool(xp.any(T > 1)):
-            raise ValueError(
-                f"loss {self.name}: targets must be {what} with entries in [0, 1], got values from "
-                f"{float(xp.min(T))} to {float(xp.max(T))}"
+    def targets(self, T, shape, where):
+        """``T`` checked against the output ``shape``; labels become one-hot rows."""
+        T = T if hasattr(T, "shape") else np.asarray(T)
+        if T.shape[:1] != shape[:1]:
+            raise ShapeError(
+                f"{where}: X has {shape[0]} samples (rows) but T has "
+                f"{T.shape[0] if T.ndim else 'none'}; they must match"
             )
+        if self.labels and T.ndim == 1 and "int" in str(T.dtype):
+            T = one_hot(T, shape[1], dtype=np.float64, where=f"{where}: targets")
+        hint = " or integer labels of shape (N,)" if self.labels else ""
+        check_same_shape(shape, T, where, hint)
+        check_finite(T, "targets T", where=where)
+        self.check_values(T, where)
+        return T
+
+    def check_values(self, T, where):
+        """Loss-specific rule for the target values (none for squared errors)."""
 
     def __repr__(self):
         return f"{type(self).__name__}()"
 
 
-def _n_entries(Y):
-    """Number of entries of ``Y`` (``Y.size`` is a method on PyTorch tensors, so use the shape)."""
-    n = 1
-    for d in Y.shape:
-        n *= d
-    return n
-
-
 class MeanSquaredError(Loss):
-    r""":math:`E = \frac{1}{N m}\sum_{n,i} (y_{ni} - t_{ni})^2`, the mean over every entry
-    (PyTorch ``MSELoss()``, Keras ``MeanSquaredError()``). Gradient :math:`2 (Y - T) / (N m)`."""
+    """Mean over every entry (PyTorch ``MSELoss()``, Keras ``MeanSquaredError()``)."""
 
     name = "mse"
-
-    def value(self, Y, T):
-        xp = self._check(Y, T)
-        D = Y - T
-        return xp.sum(D * D) / _n_entries(D)
-
-    def gradient(self, Y, T):
-        self._check(Y, T)
-        return 2 * (Y - T) / _n_entries(Y)
+    E = staticmethod(mean_squared_error)
+    dE = staticmethod(mean_squared_error_gradient)
 
 
 class HalfSumSquaredError(Loss):
-    r""":math:`E = \frac{1}{2}\sum_{n,i} (t_{ni} - y_{ni})^2`, the convention of the classic worked
-    example and of the from-scratch assignment; its gradient is simply :math:`Y - T`."""
+    """Half the sum of squares, the classic worked example's loss; gradient ``Y -
+    T``."""
 
     name = "half_sse"
-
-    def value(self, Y, T):
-        xp = self._check(Y, T)
-        D = Y - T
-        return xp.sum(D * D) / 2
-
-    def gradient(self, Y, T):
-        self._check(Y, T)
-        return Y - T
+    E = staticmethod(half_sum_squared_error)
+    dE = staticmethod(half_sum_squared_error_gradient)
 
 
 class BinaryCrossEntropy(Loss):
-    r"""Sigmoid + binary cross-entropy on logits ``Z``, averaged over every entry:
+    """Sigmoid + binary cross-entropy on logits, averaged over every entry.
 
-    :math:`E = \mathrm{mean}\,[-t\log\sigma(z) - (1-t)\log(1-\sigma(z))] = \mathrm{mean}\,[\max(z,0) - t z + \log(1 + e^{-|z|})]`,
-    gradient :math:`(\sigma(Z) - T)/(N m)`. PyTorch ``BCEWithLogitsLoss()``, Keras
-    ``BinaryCrossentropy(from_logits=True)``. Targets in [0, 1].
+    PyTorch ``BCEWithLogitsLoss()``, Keras ``BinaryCrossentropy(from_logits=True)``.
+    Targets are probabilities in [0, 1].
     """
 
     name = "binary_cross_entropy"
     fused_activation = "sigmoid"
+    E = staticmethod(sigmoid_cross_entropy)
+    dE = staticmethod(sigmoid_cross_entropy_gradient)
 
-    def value(self, Z, T):
-        xp = self._check(Z, T)
-        self._check_targets(xp, T, "probabilities")
-        return xp.sum(xp.maximum(Z, xp.zeros_like(Z)) - Z * T + xp.log1p(xp.exp(-xp.abs(Z)))) / _n_entries(Z)
-
-    def gradient(self, Z, T):
-        xp = self._check(Z, T)
-        self._check_targets(xp, T, "probabilities")
-        return (sigmoid(Z) - T) / _n_entries(Z)
+    def check_values(self, T, where):
+        check_probabilities(T, "targets T", where)
 
 
 class CategoricalCrossEntropy(Loss):
-    r"""Softmax + categorical cross-entropy on logits ``Z`` with one-hot (or probability) rows ``T``:
+    """Softmax + categorical cross-entropy on logits ``Z``.
 
-    :math:`E = \frac{1}{N}\sum_n \big(\log\sum_j e^{z_{nj}} - \sum_i t_{ni} z_{ni}\big)`, gradient
-    :math:`(\mathrm{softmax}(Z) - T)/N`. The log-sum-exp subtracts the row maximum first.
-    PyTorch ``CrossEntropyLoss()`` with probability targets, Keras
+    Targets are distributions (one-hot or probability rows: entries >= 0 summing to
+    1) or integer class labels ``(N,)``. PyTorch ``CrossEntropyLoss()``, Keras
     ``CategoricalCrossentropy(from_logits=True)``.
     """
 
     name = "categorical_cross_entropy"
     fused_activation = "softmax"
+    labels = True
+    E = staticmethod(softmax_cross_entropy)
+    dE = staticmethod(softmax_cross_entropy_gradient)
 
-    def _check(self, Z, T):
-        check_matrix(Z, "logits Z", where=f"loss {self.name}")
-        xp = super()._check(Z, T)
-        self._check_targets(xp, T, "one-hot or probability rows")
-        return xp
-
-    def value(self, Z, T):
-        xp = self._check(Z, T)
-        m = xp.max(Z, axis=1, keepdims=True)
-        logsumexp = m + xp.log(xp.sum(xp.exp(Z - m), axis=1, keepdims=True))
-        # (N, 1) and (N, m) terms are summed separately: subtracting them first would broadcast
-        # the log-sum-exp across the m columns and count it m times.
-        return (xp.sum(logsumexp * xp.sum(T, axis=1, keepdims=True)) - xp.sum(T * Z)) / Z.shape[0]
-
-    def gradient(self, Z, T):
-        self._check(Z, T)
-        return (softmax(Z) - T) / Z.shape[0]
+    def check_values(self, T, where):
+        check_distributions(T, "targets T", where)
 
 
-LOSSES = {cls.name: cls for cls in (MeanSquaredError, HalfSumSquaredError, BinaryCrossEntropy, CategoricalCrossEntropy)}
+LOSSES = {
+    cls.name: cls
+    for cls in (
+        MeanSquaredError,
+        HalfSumSquaredError,
+        BinaryCrossEntropy,
+        CategoricalCrossEntropy,
+    )
+}
 
 
 def get(loss):
     """Return a :class:`Loss` from its name or an instance."""
     if isinstance(loss, Loss):
         return loss
-    if loss in LOSSES:
+    if isinstance(loss, str) and loss in LOSSES:
         return LOSSES[loss]()
-    raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)} or a Loss instance")
+    raise ValueError(
+        f"unknown loss {loss!r}; expected one of {sorted(LOSSES)} or a Loss instance"
+    )

@@ -1,33 +1,42 @@
 r"""Learning-rate schedules: change ``opt.lr`` at the end of each epoch.
 
-Call ``schedule.step()`` once per epoch (``ReduceLROnPlateau.step(metric)`` with the validation
+Call ``schedule.step()`` once per epoch (``ReduceLROnPlateau.step(metric)`` with the
+validation
 loss). After ``e`` calls:
 
-* :class:`StepDecay`: :math:`\eta_e = \eta_0\, \gamma^{\lfloor e / s \rfloor}` (PyTorch ``StepLR``;
-  Keras ``ExponentialDecay(eta_0, decay_steps=s, decay_rate=gamma, staircase=True)`` at step ``e``).
-* :class:`ExponentialDecay`: :math:`\eta_e = \eta_0\, \gamma^{e}` (PyTorch ``ExponentialLR``;
+* :class:`StepDecay`: :math:`\eta_e = \eta_0\, \gamma^{\lfloor e / s \rfloor}` (PyTorch
+  ``StepLR``;
+  Keras ``ExponentialDecay(eta_0, decay_steps=s, decay_rate=gamma, staircase=True)`` at
+  step ``e``).
+* :class:`ExponentialDecay`: :math:`\eta_e = \eta_0\, \gamma^{e}` (PyTorch
+  ``ExponentialLR``;
   Keras ``ExponentialDecay(eta_0, decay_steps=1, decay_rate=gamma)``).
-* :class:`ReduceLROnPlateau`: multiply by ``factor`` when the metric has not improved for more
-  than ``patience`` epochs (PyTorch ``ReduceLROnPlateau``, the same counters and thresholds).
+* :class:`ReduceLROnPlateau`: multiply by ``factor`` when the metric has not improved
+  for more
+  than ``patience`` epochs (PyTorch ``ReduceLROnPlateau``, the same counters and
+  thresholds).
 
-Like PyTorch's schedulers, the decays multiply the current rate (``lr *= gamma``) at each boundary.
+Like PyTorch's schedulers, the decays multiply the current rate (``lr *= gamma``) at
+each boundary.
 """
+
 import math
 
-from .optim import Optimizer, check_nonnegative, check_positive
+from .errors import check_choice, check_int, check_real
+from .optimizer import Optimizer
 
 
 def _check_optimizer(cls, opt):
     if not isinstance(opt, Optimizer):
-        raise TypeError(f"{cls}: expected an mlplib.optim optimizer, got {type(opt).__name__}")
+        raise TypeError(
+            f"{cls}: expected an mlplib.optim optimizer, got {type(opt).__name__}"
+        )
     return opt
 
 
 def _check_factor(cls, name, value):
-    value = check_positive(cls, name, value)
-    if value >= 1:
-        raise ValueError(f"{cls}: {name} must be in (0, 1) so that the rate decreases, got {value}")
-    return value
+    """A factor that makes the rate smaller: in (0, 1)."""
+    return check_real(value, name, cls, low=0, high=1, open_="both")
 
 
 class StepDecay:
@@ -35,14 +44,13 @@ class StepDecay:
 
     def __init__(self, opt, step_size, gamma=0.1):
         self.opt = _check_optimizer("StepDecay", opt)
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"StepDecay: step_size must be a positive integer (epochs), got {step_size!r}")
-        self.step_size = step_size
+        self.step_size = check_int(step_size, "step_size (epochs)", "StepDecay")
         self.gamma = _check_factor("StepDecay", "gamma", gamma)
         self.epoch = 0
 
     def step(self):
-        """End of an epoch: ``lr *= gamma`` when the epoch count reaches a multiple of ``step_size``."""
+        """End of an epoch: ``lr *= gamma`` when the epoch count reaches a multiple of
+        ``step_size``."""
         self.epoch += 1
         if self.epoch % self.step_size == 0:
             self.opt.lr = self.opt.lr * self.gamma
@@ -65,35 +73,48 @@ class ExponentialDecay:
 
 
 class ReduceLROnPlateau:
-    """Reduce ``opt.lr`` by ``factor`` when ``metric`` stops improving (PyTorch's rules).
+    """Reduce ``opt.lr`` by ``factor`` when ``metric`` stops improving (PyTorch's
+    rules).
 
-    The metric improves when it beats the best so far by the threshold: ``mode="min"`` with
+    The metric improves when it beats the best so far by the threshold: ``mode="min"``
+    with
     ``threshold_mode="rel"`` means ``metric < best * (1 - threshold)``; ``"abs"`` means
-    ``metric < best - threshold`` (``"max"`` mirrors them). After more than ``patience`` epochs
-    without improvement, ``lr = max(lr * factor, min_lr)`` (skipped if that changes ``lr`` by ``eps``
+    ``metric < best - threshold`` (``"max"`` mirrors them). After more than ``patience``
+    epochs
+    without improvement, ``lr = max(lr * factor, min_lr)`` (skipped if that changes
+    ``lr`` by ``eps``
     or less), then ``cooldown`` epochs are ignored.
 
-    Keras's ``ReduceLROnPlateau`` callback differs: it compares absolutely (``min_delta``) and reduces
-    after ``patience`` bad epochs (``>=``), PyTorch after more than ``patience`` (``>``).
+    Keras's ``ReduceLROnPlateau`` callback differs: it compares absolutely
+    (``min_delta``) and reduces
+    after ``patience`` bad epochs (``>=``), PyTorch after more than ``patience``
+    (``>``).
     """
 
-    def __init__(self, opt, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
-                 cooldown=0, min_lr=0.0, eps=1e-8):
+    def __init__(
+        self,
+        opt,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    ):
         cls = "ReduceLROnPlateau"
         self.opt = _check_optimizer(cls, opt)
-        if mode not in ("min", "max"):
-            raise ValueError(f"{cls}: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{cls}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
-        for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{cls}: {name} must be a non-negative integer (epochs), got {value!r}")
-        self.mode, self.threshold_mode = mode, threshold_mode
+        self.mode = check_choice(mode, "mode", ("min", "max"), cls)
+        self.threshold_mode = check_choice(
+            threshold_mode, "threshold_mode", ("rel", "abs"), cls
+        )
         self.factor = _check_factor(cls, "factor", factor)
-        self.patience, self.cooldown = patience, cooldown
-        self.threshold = check_nonnegative(cls, "threshold", threshold)
-        self.min_lr = check_nonnegative(cls, "min_lr", min_lr)
-        self.eps = check_nonnegative(cls, "eps", eps)
+        self.patience = check_int(patience, "patience (epochs)", cls, minimum=0)
+        self.cooldown = check_int(cooldown, "cooldown (epochs)", cls, minimum=0)
+        self.threshold = check_real(threshold, "threshold", cls, low=0)
+        self.min_lr = check_real(min_lr, "min_lr", cls, low=0)
+        self.eps = check_real(eps, "eps", cls, low=0)
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
@@ -101,15 +122,21 @@ class ReduceLROnPlateau:
 
     def is_better(self, metric):
         """Whether ``metric`` improves on ``self.best`` by more than the threshold."""
-        if self.mode == "min":
-            return metric < (self.best * (1 - self.threshold) if self.threshold_mode == "rel" else self.best - self.threshold)
-        return metric > (self.best * (1 + self.threshold) if self.threshold_mode == "rel" else self.best + self.threshold)
+        sign = 1 if self.mode == "min" else -1  # "max" mirrors "min"
+        if self.threshold_mode == "rel":
+            bound = self.best * (1 - sign * self.threshold)
+        else:
+            bound = self.best - sign * self.threshold
+        return sign * metric < sign * bound
 
     def step(self, metric):
-        """End of an epoch with validation ``metric``; returns the (possibly reduced) learning rate."""
-        metric = float(metric)
-        if not math.isfinite(metric):
-            raise ValueError(f"ReduceLROnPlateau.step: metric must be finite, got {metric}")
+        """End of an epoch with validation ``metric`` (checked finite); returns
+        ``lr``."""
+        return self.update(check_real(metric, "metric", "ReduceLROnPlateau.step"))
+
+    def update(self, metric):
+        """The rule: count epochs without improvement; past ``patience``, reduce
+        ``lr``."""
         self.epoch += 1
         if self.is_better(metric):
             self.best, self.num_bad_epochs = metric, 0

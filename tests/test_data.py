@@ -1,7 +1,10 @@
-"""mlplib.data: every sample exactly once per epoch, any batch size, reproducible from the seed."""
+"""mlplib.data: every sample exactly once per epoch, any batch size, reproducible
+from the seed."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlplib import data
 
@@ -9,27 +12,45 @@ SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
 
 
 @SETTINGS
-@given(n=st.integers(1, 300), batch_size=st.integers(1, 350), seed=st.integers(0, 2**32 - 1))
+@given(
+    n=st.integers(1, 300),
+    batch_size=st.integers(1, 350),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_every_sample_exactly_once_per_epoch(n, batch_size, seed):
     batches = list(data.minibatches(n, batch_size, seed=seed))
-    assert len(batches) == data.iterations_per_epoch(n, batch_size) == -(-n // batch_size)
+    assert (
+        len(batches) == data.iterations_per_epoch(n, batch_size) == -(-n // batch_size)
+    )
     assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(n))
     assert all(len(b) == batch_size for b in batches[:-1])
-    assert len(batches[-1]) == n - (len(batches) - 1) * batch_size  # the partial last batch is kept
+    assert (
+        len(batches[-1]) == n - (len(batches) - 1) * batch_size
+    )  # the partial last batch is kept
 
 
 @SETTINGS
-@given(n=st.integers(1, 300), batch_size=st.integers(1, 350), seed=st.integers(0, 2**32 - 1))
+@given(
+    n=st.integers(1, 300),
+    batch_size=st.integers(1, 350),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_drop_last_keeps_only_full_batches(n, batch_size, seed):
     batches = list(data.minibatches(n, batch_size, seed=seed, drop_last=True))
-    assert len(batches) == data.iterations_per_epoch(n, batch_size, drop_last=True) == n // batch_size
+    assert (
+        len(batches)
+        == data.iterations_per_epoch(n, batch_size, drop_last=True)
+        == n // batch_size
+    )
     assert all(len(b) == batch_size for b in batches)
     seen = np.concatenate(batches) if batches else np.array([], dtype=int)
     assert len(np.unique(seen)) == len(seen) == (n // batch_size) * batch_size
 
 
 @SETTINGS
-@given(n=st.integers(2, 300), batch_size=st.integers(1, 50), seed=st.integers(0, 2**32 - 1))
+@given(
+    n=st.integers(2, 300), batch_size=st.integers(1, 50), seed=st.integers(0, 2**32 - 1)
+)
 def test_reproducible_from_seed(n, batch_size, seed):
     a = list(data.minibatches(n, batch_size, seed=seed))
     b = list(data.minibatches(n, batch_size, seed=seed))
@@ -58,13 +79,16 @@ def test_iterations_per_epoch_slides_example():
     assert data.iterations_per_epoch(60_000, 128, drop_last=True) == 468
 
 
-@pytest.mark.parametrize("args, error, match", [
-    ((0, 10), ValueError, r"n_samples must be >= 1, got 0"),
-    ((10, 0), ValueError, r"batch_size must be >= 1, got 0"),
-    ((10, 2.5), TypeError, r"batch_size must be an integer, got 2.5"),
-    ((10.0, 2), TypeError, r"n_samples must be an integer, got 10.0"),
-    ((10, True), TypeError, r"batch_size must be an integer, got True"),
-])
+@pytest.mark.parametrize(
+    "args, error, match",
+    [
+        ((0, 10), ValueError, r"n_samples must be >= 1, got 0"),
+        ((10, 0), ValueError, r"batch_size must be >= 1, got 0"),
+        ((10, 2.5), TypeError, r"batch_size must be an integer, got 2.5"),
+        ((10.0, 2), TypeError, r"n_samples must be an integer, got 10.0"),
+        ((10, True), TypeError, r"batch_size must be an integer, got True"),
+    ],
+)
 def test_bad_arguments_raise_at_once(args, error, match):
     with pytest.raises(error, match=match):
         data.minibatches(*args)  # no iteration needed: the check runs on the call

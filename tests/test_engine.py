@@ -1,8 +1,9 @@
-"""The scalar graph engine: the lecture's gates and examples, and random expressions against PyTorch."""
+"""The scalar graph engine: the lecture's gates and examples, and random expressions
+against PyTorch."""
+
 import math
 
 import matplotlib
-import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -47,7 +48,8 @@ def test_backward_resets_gradients_and_can_run_twice():
 
 
 def test_sigmoid_neuron_of_the_lecture():
-    """f(w, x) = sigma(w0 x0 + w1 x1 + w2) with w = (2, -3, -3), x = (-1, -2): output 0.73, local gradient 0.2."""
+    """f(w, x) = sigma(w0 x0 + w1 x1 + w2) with w = (2, -3, -3), x = (-1, -2): output
+    0.73, local gradient 0.2."""
     w0, x0, w1, x1, w2 = (Value(v) for v in (2.0, -1.0, -3.0, -2.0, -3.0))
     s = w0 * x0 + w1 * x1 + w2
     out = s.sigmoid()
@@ -62,7 +64,9 @@ def test_sigmoid_neuron_of_the_lecture():
     w0b, x0b = Value(2.0), Value(-1.0)
     s2 = w0b * x0b + Value(-3.0) * Value(-2.0) + Value(-3.0)
     (1 / (1 + (-s2).exp())).backward()
-    assert w0b.grad == pytest.approx(w0.grad, rel=1e-14) and x0b.grad == pytest.approx(x0.grad, rel=1e-14)
+    assert w0b.grad == pytest.approx(w0.grad, rel=1e-14) and x0b.grad == pytest.approx(
+        x0.grad, rel=1e-14
+    )
 
 
 @pytest.mark.parametrize("z", [1e4, -1e4, 800.0, -800.0])
@@ -78,10 +82,18 @@ def test_sigmoid_and_tanh_are_stable_for_extreme_inputs(z):
 def test_derived_ops_and_constants():
     x = Value(3.0)
     for expr, value, grad in [
-        (lambda: x - 1, 2.0, 1.0), (lambda: 1 - x, -2.0, -1.0), (lambda: -x, -3.0, -1.0),
-        (lambda: x / 2, 1.5, 0.5), (lambda: 6 / x, 2.0, -6 / 9), (lambda: 2 * x, 6.0, 2.0),
-        (lambda: 2 + x, 5.0, 1.0), (lambda: x**2, 9.0, 6.0), (lambda: x.exp(), math.exp(3), math.exp(3)),
-        (lambda: x.log(), math.log(3), 1 / 3), (lambda: x.relu(), 3.0, 1.0), (lambda: (-x).relu(), 0.0, 0.0),
+        (lambda: x - 1, 2.0, 1.0),
+        (lambda: 1 - x, -2.0, -1.0),
+        (lambda: -x, -3.0, -1.0),
+        (lambda: x / 2, 1.5, 0.5),
+        (lambda: 6 / x, 2.0, -6 / 9),
+        (lambda: 2 * x, 6.0, 2.0),
+        (lambda: 2 + x, 5.0, 1.0),
+        (lambda: x**2, 9.0, 6.0),
+        (lambda: x.exp(), math.exp(3), math.exp(3)),
+        (lambda: x.log(), math.log(3), 1 / 3),
+        (lambda: x.relu(), 3.0, 1.0),
+        (lambda: (-x).relu(), 0.0, 0.0),
     ]:
         out = expr()
         out.backward()
@@ -93,7 +105,9 @@ def test_errors_are_clear():
         Value(1.0) + "a"
     with pytest.raises(TypeError, match="exponent must be an int or float constant"):
         Value(2.0) ** Value(2.0)
-    with pytest.raises(ValueError, match="Value.log: needs a positive number, got -1.0"):
+    with pytest.raises(
+        ValueError, match="Value.log: needs a positive number, got -1.0"
+    ):
         Value(-1.0).log()
     assert repr(Value(1.5, label="w")) == "Value(w: data=1.5, grad=0)"
 
@@ -103,21 +117,39 @@ BINARY = ["add", "sub", "mul", "max", "div"]
 
 
 def apply(op, a, b=None):
-    """The same operation on Values and on torch tensors (``div`` by 1 + b^2 keeps it defined)."""
+    """The same operation on Values and on torch tensors (``div`` by 1 + b^2 keeps it
+    defined)."""
     if isinstance(a, Value):
         table = {
-            "exp_tanh": lambda: a.tanh().exp(), "sigmoid": a.sigmoid, "tanh": a.tanh, "relu": a.relu,
-            "neg": lambda: -a, "square": lambda: a**2, "cube": lambda: a**3, "log_sigmoid": lambda: a.sigmoid().log(),
-            "add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b, "max": lambda: a.max(b),
+            "exp_tanh": lambda: a.tanh().exp(),
+            "sigmoid": a.sigmoid,
+            "tanh": a.tanh,
+            "relu": a.relu,
+            "neg": lambda: -a,
+            "square": lambda: a**2,
+            "cube": lambda: a**3,
+            "log_sigmoid": lambda: a.sigmoid().log(),
+            "add": lambda: a + b,
+            "sub": lambda: a - b,
+            "mul": lambda: a * b,
+            "max": lambda: a.max(b),
             "div": lambda: a / (1 + b**2),
         }
     else:
         table = {
-            "exp_tanh": lambda: torch.exp(torch.tanh(a)), "sigmoid": lambda: torch.sigmoid(a),
-            "tanh": lambda: torch.tanh(a), "relu": lambda: torch.relu(a), "neg": lambda: -a,
-            "square": lambda: a**2, "cube": lambda: a**3, "log_sigmoid": lambda: torch.log(torch.sigmoid(a)),
-            "add": lambda: a + b, "sub": lambda: a - b, "mul": lambda: a * b,
-            "max": lambda: torch.where(a >= b, a, b), "div": lambda: a / (1 + b**2),
+            "exp_tanh": lambda: torch.exp(torch.tanh(a)),
+            "sigmoid": lambda: torch.sigmoid(a),
+            "tanh": lambda: torch.tanh(a),
+            "relu": lambda: torch.relu(a),
+            "neg": lambda: -a,
+            "square": lambda: a**2,
+            "cube": lambda: a**3,
+            "log_sigmoid": lambda: torch.log(torch.sigmoid(a)),
+            "add": lambda: a + b,
+            "sub": lambda: a - b,
+            "mul": lambda: a * b,
+            "max": lambda: torch.where(a >= b, a, b),
+            "div": lambda: a / (1 + b**2),
         }
     return table[op]()
 
@@ -126,13 +158,20 @@ def apply(op, a, b=None):
 @given(
     inputs=st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=4),
     program=st.lists(
-        st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 100), st.integers(0, 100)), min_size=1, max_size=12
+        st.tuples(
+            st.sampled_from(UNARY + BINARY), st.integers(0, 100), st.integers(0, 100)
+        ),
+        min_size=1,
+        max_size=12,
     ),
 )
 def test_random_expressions_equal_pytorch_autograd(inputs, program):
-    """Build the same random expression (nodes reused: several paths) on Values and torch tensors."""
+    """Build the same random expression (nodes reused: several paths) on Values and
+    torch tensors."""
     leaves_v = [Value(v) for v in inputs]
-    leaves_t = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs]
+    leaves_t = [
+        torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in inputs
+    ]
     nodes_v, nodes_t = list(leaves_v), list(leaves_t)
     for op, i, j in program:
         i, j = i % len(nodes_v), j % len(nodes_v)
@@ -142,8 +181,8 @@ def test_random_expressions_equal_pytorch_autograd(inputs, program):
         else:
             nodes_v.append(apply(op, nodes_v[i], nodes_v[j]))
             nodes_t.append(apply(op, nodes_t[i], nodes_t[j]))
-    out_v = sum(nodes_v[len(inputs):], Value(0.0))  # every node reaches the output
-    out_t = sum(nodes_t[len(inputs):])
+    out_v = sum(nodes_v[len(inputs) :], Value(0.0))  # every node reaches the output
+    out_t = sum(nodes_t[len(inputs) :])
     out_v.backward()
     out_t.backward()
     assert out_v.data == pytest.approx(out_t.item(), rel=1e-12, abs=1e-12)
@@ -161,10 +200,21 @@ def test_graph_layout_and_drawing_show_values_and_gradients():
     f.backward()
     pos = graph.layout(f)
     c = graph.COLUMN
-    assert pos[id(x)][0] == 0 and pos[id(q)][0] == 2 * c and pos[id(f)][0] == 4 * c and pos[("op", id(f))][0] == 3 * c
+    assert (
+        pos[id(x)][0] == 0
+        and pos[id(q)][0] == 2 * c
+        and pos[id(f)][0] == 4 * c
+        and pos[("op", id(f))][0] == 3 * c
+    )
     assert pos[id(z)][0] == 2 * c  # an input sits next to the operation that uses it
     ax = graph.draw(f, title="f = (x + y) z")
     texts = [t.get_text() for t in ax.texts]
-    assert "q\n3" in texts and "f\n-12" in texts and "∇ -4" in texts and "∇ 3" in texts and "×" in texts
+    assert (
+        "q\n3" in texts
+        and "f\n-12" in texts
+        and "∇ -4" in texts
+        and "∇ 3" in texts
+        and "×" in texts
+    )
     assert len(set(pos.values())) == len(pos)  # no two nodes on top of each other
     matplotlib.pyplot.close("all")

@@ -1,9 +1,12 @@
-"""mlplib.perceptron: the learning rule, convergence on AND/OR, non-convergence on XOR, errors."""
+"""mlplib.perceptron: the learning rule, convergence on AND/OR, non-convergence on
+XOR, errors."""
+
 import numpy as np
 import pytest
 import tensorflow as tf
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlplib import NonFiniteError, ShapeError
 from mlplib.perceptron import Perceptron, decision_boundary, perceptron_rule
@@ -19,7 +22,8 @@ GATES = {
 
 
 def reference_training(X, T, eta, max_epochs, W=None, b=0.0):
-    """The rule written out in plain Python floats (no NumPy, no mlplib): an independent reference."""
+    """The rule written out in plain Python floats (no NumPy, no mlplib): an
+    independent reference."""
     W = [0.0] * len(X[0]) if W is None else list(W)
     errors = []
     for _ in range(max_epochs):
@@ -36,7 +40,7 @@ def reference_training(X, T, eta, max_epochs, W=None, b=0.0):
     return W, b, errors
 
 
-# ---- the rule ----------------------------------------------------------------------------------
+# ---- the rule ------------------------------------------------------------------------
 def test_one_step_by_hand_misclassified_sample():
     # net = 0.5*1 + (-1)*1 + 0.5 = 0 -> hardlim(0) = 1, target 0: e = -1,
     # W = [0.5, -1] + 0.5 * (-1) * [1, 1] = [0, -1.5], b = 0.5 + 0.5 * (-1) = 0.
@@ -48,8 +52,11 @@ def test_one_step_by_hand_misclassified_sample():
 
 
 def test_one_step_by_hand_positive_error():
-    # net = 2*0 + (-1)*3 + 1 = -2 -> y = 0, target 1: e = +1, W = [2, -1] + 2*[0, 3] = [2, 5], b = 1 + 2 = 3.
-    W_new, b_new, e = perceptron_rule(np.array([2.0, -1.0]), 1.0, np.array([0.0, 3.0]), 1.0, eta=2.0)
+    # net = 2*0 + (-1)*3 + 1 = -2 -> y = 0, target 1: e = +1, W = [2, -1] + 2*[0, 3] =
+    # [2, 5], b = 1 + 2 = 3.
+    W_new, b_new, e = perceptron_rule(
+        np.array([2.0, -1.0]), 1.0, np.array([0.0, 3.0]), 1.0, eta=2.0
+    )
     np.testing.assert_array_equal(W_new, [2.0, 5.0])
     assert b_new == 3.0 and e == 1.0
 
@@ -63,7 +70,7 @@ def test_correct_sample_changes_nothing():
         assert b_new == b
 
 
-# ---- training ------------------------------------------------------------------------------------
+# ---- training ------------------------------------------------------------------------
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "NOR"])
 @pytest.mark.parametrize("eta", [1.0, 0.1])
 def test_converges_on_linearly_separable_gates(gate, eta):
@@ -80,7 +87,8 @@ def test_converges_on_linearly_separable_gates(gate, eta):
 
 
 def test_and_trajectory():
-    """From zero weights with eta = 1, AND takes 6 epochs and ends at W = [2, 1], b = -3."""
+    """From zero weights with eta = 1, AND takes 6 epochs and ends at W = [2, 1], b =
+    -3."""
     p = Perceptron(2).fit(X2, GATES["AND"])
     assert p.errors == [2, 3, 3, 2, 1, 0]
     np.testing.assert_array_equal(p.W, [2.0, 1.0])
@@ -99,7 +107,8 @@ def test_never_converges_on_xor():
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 40), d=st.integers(1, 5))
 def test_converges_within_novikoff_bound_on_separable_data(seed, n, d):
-    """Novikoff: on (x, 1) with |(x, 1)| <= R and margin gamma for the unit (w*, b*), at most R^2 / gamma^2 mistakes."""
+    """Novikoff: on (x, 1) with |(x, 1)| <= R and margin gamma for the unit (w*, b*),
+    at most R^2 / gamma^2 mistakes."""
     rng = np.random.default_rng(seed)
     w_star, b_star = rng.normal(size=d), rng.normal()
     X = rng.normal(size=(n, d))
@@ -130,7 +139,7 @@ def test_initial_weights_are_used():
     np.testing.assert_array_equal(p.W, [1.0, 1.0])
 
 
-# ---- against the frameworks -------------------------------------------------------------------
+# ---- against the frameworks ----------------------------------------------------------
 def test_predict_matches_torch_and_tensorflow():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, 3))
@@ -140,15 +149,22 @@ def test_predict_matches_torch_and_tensorflow():
     with torch.no_grad():
         lin.weight.copy_(torch.tensor(W).reshape(1, 3))
         lin.bias.fill_(b)
-        y_torch = torch.heaviside(lin(torch.tensor(X)), torch.tensor(1.0, dtype=torch.float64)).numpy()[:, 0]
-    y_tf = tf.cast(tf.linalg.matvec(tf.constant(X), tf.constant(W)) + b >= 0, tf.float64).numpy()
+        y_torch = torch.heaviside(
+            lin(torch.tensor(X)), torch.tensor(1.0, dtype=torch.float64)
+        ).numpy()[:, 0]
+    y_tf = tf.cast(
+        tf.linalg.matvec(tf.constant(X), tf.constant(W)) + b >= 0, tf.float64
+    ).numpy()
     np.testing.assert_array_equal(p.net(X), X @ W + b)
     np.testing.assert_array_equal(p.predict(X), y_torch)
     np.testing.assert_array_equal(p.predict(X), y_tf)
 
 
-# ---- decision boundary ------------------------------------------------------------------------
-@pytest.mark.parametrize("W,b", [([2.0, 1.0], -3.0), ([1.0, 3.0], -1.0), ([1.0, 0.0], -0.5), ([0.0, 2.0], -1.0)])
+# ---- decision boundary ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "W,b",
+    [([2.0, 1.0], -3.0), ([1.0, 3.0], -1.0), ([1.0, 0.0], -0.5), ([0.0, 2.0], -1.0)],
+)
 def test_boundary_points_lie_on_the_line(W, b):
     x1s, x2s = decision_boundary(W, b, -0.5, 1.5)
     np.testing.assert_allclose(np.array(W) @ np.stack([x1s, x2s]) + b, 0.0, atol=1e-12)
@@ -158,57 +174,102 @@ def test_boundary_points_lie_on_the_line(W, b):
 def test_boundary_method_uses_trained_weights():
     p = Perceptron(2).fit(X2, GATES["AND"])
     x1s, x2s = p.boundary()
-    # W = [2, 1], b = -3: the line 2 x1 + x2 = 3 is steep (|w1| > |w2|), so it is solved for
-    # x1 = (3 - x2) / 2 at x2 = -0.5 and 1.5
+    # W = [2, 1], b = -3: the line 2 x1 + x2 = 3 is steep (|w1| > |w2|), so it is solved
+    # for x1 = (3 - x2) / 2 at x2 = -0.5 and 1.5
     np.testing.assert_allclose(x2s, [-0.5, 1.5])
     np.testing.assert_allclose(x1s, [1.75, 0.75])
 
 
-# ---- errors --------------------------------------------------------------------------------------
+# ---- errors --------------------------------------------------------------------------
 def test_bad_input_shapes_name_the_problem():
     p = Perceptron(2)
-    with pytest.raises(ShapeError, match=r"Perceptron\(2 inputs\): input X must be a 2-D array.*reshape a single sample"):
+    with pytest.raises(
+        ShapeError,
+        match=r"Perceptron\(2 inputs\): input X must be a 2-D array.*reshape a single "
+        r"sample",
+    ):
         p.predict(np.array([1.0, 0.0]))
-    with pytest.raises(ShapeError, match=r"input X has 3 features \(columns\) but 2 were expected"):
+    with pytest.raises(
+        ShapeError, match=r"input X has 3 features \(columns\) but 2 were expected"
+    ):
         p.predict(np.zeros((4, 3)))
     X = X2.copy()
     X[1, 0] = np.nan
-    with pytest.raises(NonFiniteError, match=r"input X of shape \(4, 2\) contains 1 NaN or infinite value\(s\), the first at index \(1, 0\)"):
+    with pytest.raises(
+        NonFiniteError,
+        match=r"input X of shape \(4, 2\) contains 1 NaN or infinite value\(s\), the "
+        r"first at index \(1, 0\)",
+    ):
         p.fit(X, GATES["AND"])
 
 
 def test_bad_labels_name_the_problem():
     p = Perceptron(2)
-    with pytest.raises(ShapeError, match=r"labels T must be a 1-D array with one label per row of X, i\.e\. shape \(4,\); got shape \(4, 1\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"labels T must be a 1-D array with one label per row of X, i\.e\. "
+        r"shape \(4,\); got shape \(4, 1\)",
+    ):
         p.fit(X2, GATES["AND"].reshape(4, 1))
     with pytest.raises(ShapeError, match=r"shape \(4,\); got shape \(3,\)"):
         p.fit(X2, GATES["AND"][:3])
-    with pytest.raises(ValueError, match=r"labels T must be 0 or 1 \(hardlim outputs\); found .*-1.* at index 0 \(for -1/\+1 labels use \(T \+ 1\) / 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels T must be 0 or 1 \(hardlim outputs\); found .*-1.* at index 0 "
+        r"\(for -1/\+1 labels use \(T \+ 1\) / 2\)",
+    ):
         p.fit(X2, 2 * GATES["AND"] - 1)
-    with pytest.raises(ValueError, match=r"labels T must be 0 or 1 \(hardlim outputs\); found .*0\.5.* at index 2$"):
+    with pytest.raises(
+        ValueError,
+        match=r"labels T must be 0 or 1 \(hardlim outputs\); found .*0\.5.* at index "
+        r"2$",
+    ):
         p.fit(X2, np.array([0.0, 1.0, 0.5, 1.0]))
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"n_in": 0}, r"n_in must be a positive integer, got 0"),
-    ({"n_in": 2.0}, r"n_in must be a positive integer, got 2\.0"),
-    ({"n_in": 2, "eta": 0}, r"learning rate eta must be a positive finite number, got 0\.0"),
-    ({"n_in": 2, "eta": float("inf")}, r"eta must be a positive finite number, got inf"),
-])
-def test_bad_construction_values(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+@pytest.mark.parametrize(
+    "kwargs,error,message",
+    [
+        ({"n_in": 0}, ValueError, r"n_in must be >= 1, got 0"),
+        ({"n_in": 2.0}, TypeError, r"n_in must be an integer, got 2\.0"),
+        ({"n_in": True}, TypeError, r"n_in must be an integer, got True"),
+        (
+            {"n_in": 2, "eta": 0},
+            ValueError,
+            r"learning rate eta must be a finite number in \(0, inf\), got 0\.0",
+        ),
+        (
+            {"n_in": 2, "eta": float("inf")},
+            ValueError,
+            r"eta must be a finite number in \(0, inf\), got inf",
+        ),
+        (
+            {"n_in": 2, "dtype": int},
+            TypeError,
+            r"Perceptron: dtype must be floating point",
+        ),
+    ],
+)
+def test_bad_construction_values(kwargs, error, message):
+    with pytest.raises(error, match=message):
         Perceptron(**kwargs)
 
 
 def test_bad_initial_weights_and_epochs():
-    with pytest.raises(ShapeError, match=r"Perceptron: W has shape \(3,\), expected \(2,\), one weight per input"):
+    with pytest.raises(
+        ShapeError,
+        match=r"Perceptron: W has shape \(3,\), expected \(2,\), one weight per input",
+    ):
         Perceptron(2, W=[1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"max_epochs must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"max_epochs must be >= 1, got 0"):
         Perceptron(2).fit(X2, GATES["AND"], max_epochs=0)
 
 
 def test_decision_boundary_errors():
-    with pytest.raises(ShapeError, match=r"W must have shape \(2,\) \(a line needs two inputs\), got \(3,\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"W must have shape \(2,\) \(a line needs two inputs\), got \(3,\)",
+    ):
         decision_boundary([1.0, 2.0, 3.0], 0.0)
     with pytest.raises(ValueError, match=r"W = \[0, 0\] has no boundary line"):
         decision_boundary([0.0, 0.0], 1.0)
