@@ -5,7 +5,7 @@
 #   make execute  re-execute every notebook in place (NB=path for one)
 #   make nbval    strict nbval on the notebooks (NB=path for one)
 #   make serve    serve the built book on http://localhost:8000
-#   make benchmark  time one training epoch (mlplib vs PyTorch vs Keras) and NumPy GEMM
+#   make benchmark  one training epoch (mlplib vs PyTorch vs Keras), GEMM sweep, STREAM, all-reduce
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -81,6 +81,8 @@ grade: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/train_epoch.py
 	$(BIN)/python benchmarks/gemm.py
+	$(BIN)/python benchmarks/stream.py
+	$(BIN)/python benchmarks/allreduce.py
 
 clean:
 	rm -rf _build
