@@ -213,13 +213,12 @@ def test_math_is_rendered_by_mathjax(visit, page_path):
     assert n_rendered == n_math, (
         f"{page_path}: MathJax rendered {n_rendered} of {n_math} formulas"
     )
-    # Text a reader sees, code blocks aside (code may legitimately print a backslash or
-    # $$).
+    # Text a reader sees, code aside (code may legitimately print a backslash or $$).
     text = v.page.evaluate(
         """() => {
             const main = document.querySelector('main').cloneNode(true);
-            main.querySelectorAll('pre, code, script, style, mjx-container,
-            .cell_input').forEach(e => e.remove());
+            main.querySelectorAll('pre, code, script, style, mjx-container, '
+                + '.cell_input').forEach(e => e.remove());
             return main.textContent;
         }"""
     )
@@ -252,8 +251,8 @@ def test_notebook_page_shows_its_figures_and_outputs(visit, doc):
     rendered = v.page.evaluate(
         """() => Array.from(document.querySelectorAll('main div.cell')).map(c => {
             const out = c.querySelector('.cell_output');
-            return [!!out && out.children.length > 0, c.querySelectorAll('.cell_output
-            img').length];
+            return [!!out && out.children.length > 0,
+                    c.querySelectorAll('.cell_output img').length];
         })"""
     )
     assert [tuple(r) for r in rendered] == expected_cells(doc), (
