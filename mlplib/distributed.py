@@ -340,30 +340,34 @@ def check_same_shapes(named, what="parameters", group=None):
             raise ShapeError(f"ranks disagree on their {what}: " + "; ".join(diff))
 
 
-def allreduce_gradients(grads, weight=None, group=None):
-    r"""Replace each gradient, in place, by the weighted sum over ranks: :math:`\sum_r
-    w_r g_r`.
-
-    ``weight`` is this rank's :math:`w_r = n_r / |B|` (default :math:`1/p`: the plain
-    mean). The NumPy arrays are handed to torch without a copy (``torch.from_numpy``
-    shares their memory), so ``all_reduce`` writes the result straight into them.
-    Returns ``grads``. Without a process group it only applies the weight.
-    """
-    import torch
-    import torch.distributed as dist
-
-    p = world_size(group)
-    weight = 1.0 / p if weight is None else float(weight)
+def _check_buffers(grads):
+    """Gradients must be NumPy arrays that torch can share and all_reduce can write."""
     for name, g in grads.items():
         if not (
             isinstance(g, np.ndarray) and g.flags.c_contiguous and g.flags.writeable
         ):
             raise TypeError(
-                f"allreduce_gradients: {name} must be a writable C-contiguous array"
+                f"allreduce_gradients: {name} must be a writable C-contiguous NumPy "
+                f"array, got {type(g).__name__}"
             )
-        if weight != 1.0:
-            g *= weight
-        if p > 1:
+
+
+def allreduce_gradients(grads, weight=None, group=None):
+    r"""Replace each gradient, in place, by the weighted sum over the ranks.
+
+    ``weight`` is this rank's :math:`w_r = |B_r| / |B|` (default :math:`1/p`, the plain
+    mean); every gradient becomes :math:`\sum_r w_r g_r`. ``torch.from_numpy`` shares
+    the array's memory (no copy), so ``all_reduce`` writes the sum into it.
+    """
+    import torch
+    import torch.distributed as dist
+
+    _check_buffers(grads)
+    p = world_size(group)
+    weight = 1.0 / p if weight is None else float(weight)
+    for g in grads.values():
+        g *= weight  # w_r g_r
+        if p > 1:  # sum over ranks, in place
             dist.all_reduce(torch.from_numpy(g), op=dist.ReduceOp.SUM, group=group)
     return grads
 

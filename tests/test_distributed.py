@@ -97,6 +97,17 @@ def test_scaled_lr_warms_up_linearly_to_p_times_the_rate():
     np.testing.assert_allclose(lrs, [0.1, 0.275, 0.45, 0.625, 0.8, 0.8])
 
 
+def test_allreduce_gradients_weights_in_place_and_refuses_arrays_it_cannot_share():
+    g = {"0.W": np.arange(6.0).reshape(2, 3)}
+    same = g["0.W"]
+    assert distributed.allreduce_gradients(g, weight=0.25)["0.W"] is same
+    np.testing.assert_array_equal(same, np.arange(6.0).reshape(2, 3) / 4)
+    with pytest.raises(TypeError, match="1.W must be a writable C-contiguous"):
+        distributed.allreduce_gradients({"1.W": np.ones((3, 2)).T})
+    with pytest.raises(TypeError, match="list"):
+        distributed.allreduce_gradients({"1.b": [1.0, 2.0]})
+
+
 # ---- two gloo processes
 # ---------------------------------------------------------------------
 def fail_at_step(step):
