@@ -1,10 +1,10 @@
 r"""Activation functions :math:`A = f(Z)`, applied elementwise (softmax: row by row).
 
-Each activation knows its value ``f(Z)`` and its derivative ``f'(Z)``; the
-backward pass of a layer multiplies the incoming gradient by that derivative,
+Each activation knows its value ``f(Z)`` and its derivative ``f'(Z)``; the backward pass
+of a layer multiplies the incoming gradient by that derivative,
 :math:`\partial E/\partial Z = \partial E/\partial A \odot f'(Z)`.
-Softmax couples the outputs of a row, so it overrides :meth:`Activation.backward`
-with the product by its Jacobian.
+Softmax couples the outputs of a row, so it overrides :meth:`Activation.backward` with
+the product by its Jacobian.
 
 Conventions at the kinks follow PyTorch: ``relu'(0) = 0``, ``hardlim(0) = 1``.
 """
@@ -136,8 +136,7 @@ class LeakyReLU(Activation):
     :math:`\alpha`.
 
     ``alpha`` defaults to 0.01 as in PyTorch's ``nn.LeakyReLU`` (Keras's ``LeakyReLU``
-    layer uses 0.3:
-    pass it explicitly when comparing).
+    layer uses 0.3: pass it explicitly when comparing).
     """
 
     name = "leaky_relu"

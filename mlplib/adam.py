@@ -151,8 +151,8 @@ class Nadam(Optimizer):
         self.mu_product = 1.0
 
     def mu(self, t, base=0.96):
-        r"""The momentum schedule :math:`\mu_t = \beta_1 (1 - 0.5 \cdot
-        0.96^{t\psi})`."""
+        r"""The momentum schedule
+        :math:`\mu_t = \beta_1 (1 - 0.5 \cdot 0.96^{t\psi})`."""
         return self.beta_1 * (1.0 - 0.5 * base ** (t * self.momentum_decay))
 
     def begin_step(self):

@@ -1,20 +1,22 @@
 """Which array library an array belongs to.
 
-mlplib is written against the array API standard: every function asks its
-inputs for their namespace ``xp`` and calls ``xp.exp``, ``xp.sum``, ... on it.
-For NumPy arrays that namespace is NumPy itself (NumPy 2 implements the
-standard); for anything else (PyTorch tensors, CuPy arrays, array-api-strict)
-`array-api-compat <https://data-apis.org/array-api-compat/>`_ supplies it.
-That is what lets Chapter 6 run the same MLP on a GPU.
+mlplib is written against the array API standard: every function asks its inputs for
+their namespace ``xp`` and calls ``xp.exp``, ``xp.sum``, ... on it. For NumPy arrays
+that namespace is NumPy itself (NumPy 2 implements the standard); for anything else
+(PyTorch tensors, CuPy arrays, array-api-strict)
+`array-api-compat <https://data-apis.org/array-api-compat/>`_ supplies it. That is what
+lets Chapter 6 run the same MLP on a GPU.
 """
 
 import numpy as np
 
 
 def namespace(*arrays):
-    """Return the array namespace ``xp`` shared by ``arrays`` (NumPy when they are
-    NumPy arrays)."""
-    if all(isinstance(a, np.ndarray) for a in arrays):
+    """The array namespace ``xp`` shared by ``arrays``: NumPy for NumPy arrays."""
+    for a in arrays:  # a plain loop: this runs for every array operation
+        if not isinstance(a, np.ndarray):
+            break
+    else:
         return np
     from array_api_compat import array_namespace
 
@@ -42,17 +44,12 @@ def to_namespace(model, xp, device=None):
     namespace ``xp``.
 
     ``xp`` is an array library module (``numpy``, ``torch``, ``cupy``,
-    ``array_api_strict``,
-    or an ``array_api_compat`` wrapper); ``device`` is passed to ``xp.asarray``
-    (``"cuda"`` for
-    PyTorch on a GPU). The dtype is kept. The stored forward/backward arrays (``X, Z, A,
-    dW, db``)
-    are cleared, since they live in the old namespace. The parameters are copies, so the
-    model
-    never shares memory with arrays it had before. Afterwards feed the model inputs from
-    ``xp``:
-    the layers then compute with ``xp`` because ``namespace(X)`` finds it. Returns
-    ``model``.
+    ``array_api_strict``, or an ``array_api_compat`` wrapper); ``device`` is passed to
+    ``xp.asarray`` (``"cuda"`` for PyTorch on a GPU). The dtype is kept. The stored
+    forward/backward arrays (``X, Z, A, dW, db``) are cleared, since they live in the
+    old namespace. The parameters are copies, so the model never shares memory with
+    arrays it had before. Afterwards feed the model inputs from ``xp``: the layers then
+    compute with ``xp`` because ``namespace(X)`` finds it. Returns ``model``.
 
     An optimizer holds references to the old arrays: build it after moving the model.
     """

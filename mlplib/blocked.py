@@ -1,12 +1,9 @@
 r"""Matrix multiply by hand: the naive triple loop and the blocked (tiled) algorithm.
 
 The slides' model of blocked multiplication: ``C = C + A B`` with :math:`n \times n`
-matrices cut
-into :math:`N \times N` blocks of size :math:`b = n/N`. For each block ``C[I, J]`` (read
-once and
-written once) the loop over ``K`` reads the blocks ``A[I, K]`` and ``B[K, J]`` into fast
-memory. Words
-moved between slow and fast memory:
+matrices cut into :math:`N \times N` blocks of size :math:`b = n/N`. For each block
+``C[I, J]`` (read once and written once) the loop over ``K`` reads the blocks
+``A[I, K]`` and ``B[K, J]`` into fast memory. Words moved between slow and fast memory:
 
 .. math::
 
@@ -16,11 +13,9 @@ moved between slow and fast memory:
     \frac{n}{N} = b.
 
 So the flops per word grow with the block size ``b``. Three blocks must fit in a fast
-memory of
-``M`` words, :math:`3 b^2 \le M`, so the best block size is :math:`b = \sqrt{M/3}`. (The
-slides write
-"the optimal value of N", but the bound is on the block size b = n/N, not on the number
-of blocks N.)
+memory of ``M`` words, :math:`3 b^2 \le M`, so the best block size is
+:math:`b = \sqrt{M/3}`. (The slides write "the optimal value of N", but the bound is on
+the block size b = n/N, not on the number of blocks N.)
 """
 
 import math
@@ -91,19 +86,15 @@ def blocked_matmul(A, B, block_size):
 
 
 def blocked_traffic(n, block_size):
-    """Flops ``f``, words moved ``m`` and ``q = f/m`` of :func:`blocked_matmul` on ``n x
-    n`` matrices,
-    summed block by block (edge blocks may be smaller).
+    """Flops ``f``, words moved ``m`` and ``q = f/m`` of :func:`blocked_matmul` on
+    ``n x n`` matrices, summed block by block (edge blocks may be smaller).
 
     For blocks ``C[I, J]`` of height ``h_I`` and width ``w_J`` and inner blocks of depth
-    ``d_K``:
-    each ``C`` block is read and written once (``2 h_I w_J``), each product reads ``A[I,
-    K]`` and
-    ``B[K, J]`` (``h_I d_K + d_K w_J``) and does ``2 h_I w_J d_K`` flops. The triple
-    sums factor into
-    sums over one axis, so this costs O(n / b) time, not O((n / b)^3). When ``b``
-    divides ``n`` it equals
-    :func:`q_formula`'s ``(2N + 2) n^2`` words.
+    ``d_K``: each ``C`` block is read and written once (``2 h_I w_J``), each product
+    reads ``A[I, K]`` and ``B[K, J]`` (``h_I d_K + d_K w_J``) and does ``2 h_I w_J d_K``
+    flops. The triple sums factor into sums over one axis, so this costs O(n / b) time,
+    not O((n / b)^3). When ``b`` divides ``n`` it equals :func:`q_formula`'s
+    ``(2N + 2) n^2`` words.
     """
     check_int(n, "n", "blocked_traffic")
     check_int(block_size, "block_size", "blocked_traffic")

@@ -2,11 +2,11 @@
 
 Only the numbers are stored, not the architecture (as with
 ``torch.save(model.state_dict(), path)``): build the same model first, then load.
-Loading checks every name and shape and fails naming the file, the key and both
-shapes; values are copied in place, so an optimizer built on ``model.parameters()``
-keeps working. A damaged, truncated or foreign file raises :class:`CheckpointError`
-naming the file and the problem. Loading never unpickles (``allow_pickle=False``), so a
-file cannot run code.
+Loading checks every name and shape and fails naming the file, the key and both shapes;
+values are copied in place, so an optimizer built on ``model.parameters()`` keeps
+working. A damaged, truncated or foreign file raises :class:`CheckpointError` naming the
+file and the problem. Loading never unpickles (``allow_pickle=False``), so a file cannot
+run code.
 
 >>> import pathlib, tempfile
 >>> from mlplib import Sequential

@@ -5,9 +5,8 @@ offline and verified; this module is what training does with any arrays.)
 
 One epoch visits every sample exactly once. :func:`minibatches` shuffles the indices
 ``0 .. n-1`` with a seeded generator (a fresh ``np.random.default_rng(seed)`` per call,
-so the same seed gives the same order) and cuts them into batches of ``batch_size``;
-the last batch holds the remaining ``n mod batch_size`` samples unless
-``drop_last=True``.
+so the same seed gives the same order) and cuts them into batches of ``batch_size``; the
+last batch holds the remaining ``n mod batch_size`` samples unless ``drop_last=True``.
 
 ``batch_size = n`` is full-batch gradient descent, ``batch_size = 1`` stochastic
 gradient descent, anything between is mini-batch gradient descent: one loop covers all
@@ -38,8 +37,8 @@ from .errors import check_int, check_labels
 
 
 def one_hot(y, n_classes=None, dtype=np.float32, where="one_hot"):
-    r"""One-hot rows: ``T[n, y[n]] = 1``, every other entry 0; ``T`` is ``(N,
-    n_classes)``.
+    r"""One-hot rows: ``T[n, y[n]] = 1``, every other entry 0; ``T`` is
+    ``(N, n_classes)``.
 
     ``y`` holds integer labels in ``0 .. n_classes-1`` (``n_classes`` defaults to
     ``max(y) + 1``).

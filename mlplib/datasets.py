@@ -113,8 +113,7 @@ def _to_uint8(images, what, block=10000):
     in 0..255.
 
     ``x * 256`` is exact in float32 (a power of two), so the check is exact. Works
-    ``block`` rows at a time
-    to keep the memory peak small.
+    ``block`` rows at a time to keep the memory peak small.
     """
     out = np.empty(images.shape, dtype=np.uint8)
     for i in range(0, images.shape[0], block):
@@ -130,12 +129,11 @@ def _to_uint8(images, what, block=10000):
 
 
 def decode_mnist(path, verify=True):
-    """Read Nielsen's pickle at ``path`` and return ``(x_train, y_train), (x_test,
-    y_test)`` as uint8.
+    """Read Nielsen's pickle at ``path`` and return
+    ``(x_train, y_train), (x_test, y_test)`` as uint8.
 
     With ``verify`` (the default) the file's SHA-256 is checked before unpickling and
-    the
-    arrays' SHA-256 after decoding; a mismatch raises :class:`DatasetError`.
+    the arrays' SHA-256 after decoding; a mismatch raises :class:`DatasetError`.
     """
     path = pathlib.Path(path)
     if verify:
@@ -180,8 +178,7 @@ def load_mnist():
     ``x_train`` is ``(60000, 28, 28)``, ``x_test`` ``(10000, 28, 28)``, pixels 0..255 (0
     = background);
     ``y_train`` ``(60000,)`` and ``y_test`` ``(10000,)``, digits 0..9. The arrays are
-    read-only views of a
-    cache shared by every call: copy before changing them in place.
+    read-only views of a cache shared by every call: copy before changing them in place.
     """
     return _load_mnist_cached()
 
@@ -190,8 +187,7 @@ def load_digits():
     """scikit-learn's 8x8 digits (1,797 images, bundled with scikit-learn, offline).
 
     Returns ``(X, y)``: ``X`` is ``(1797, 64)`` float64 with pixel values 0..16, ``y``
-    is ``(1797,)`` int64
-    with digits 0..9. ``X.reshape(-1, 8, 8)`` gives the images.
+    is ``(1797,)`` int64 with digits 0..9. ``X.reshape(-1, 8, 8)`` gives the images.
     """
     from sklearn.datasets import load_digits as sklearn_load_digits
 

@@ -2,12 +2,9 @@ r"""A scalar computational-graph engine: reverse-mode automatic differentiation 
 class.
 
 Every :class:`Value` holds a number ``data``, the gradient ``grad`` of the final output
-with
-respect to it, the values it was computed from (``children``) and the operation ``op``
-that
-produced it. :meth:`Value.backward` visits the graph in reverse topological order and
-applies
-the chain rule at each node,
+with respect to it, the values it was computed from (``children``) and the operation
+``op`` that produced it. :meth:`Value.backward` visits the graph in reverse topological
+order and applies the chain rule at each node,
 
 .. math::
 
@@ -30,8 +27,8 @@ import math
 
 
 class Value:
-    """A scalar in a computational graph: ``data``, ``grad`` (:math:`\\partial
-    L/\\partial` this), ``op``, ``children``."""
+    """A scalar in a computational graph: ``data``, ``grad``
+    (:math:`\\partial L/\\partial` this), ``op``, ``children``."""
 
     def __init__(self, data, children=(), op="", label=""):
         self.data = float(data)
@@ -45,8 +42,8 @@ class Value:
 
     # ---- the primitive gates ---------------------------------------------------------
     def __add__(self, other):
-        """Add gate: :math:`\\partial(a+b)/\\partial a = \\partial(a+b)/\\partial b =
-        1` (distributes)."""
+        """Add gate: :math:`\\partial(a+b)/\\partial a = \\partial(a+b)/\\partial b = 1`
+        (distributes)."""
         other = _as_value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
@@ -71,8 +68,8 @@ class Value:
         return out
 
     def max(self, other):
-        """Max gate: the gradient goes to the larger input (to ``self`` on a tie),
-        the other gets 0 (routes)."""
+        """Max gate: the gradient goes to the larger input (to ``self`` on a tie), the
+        other gets 0 (routes)."""
         other = _as_value(other)
         self_wins = self.data >= other.data
         out = Value(self.data if self_wins else other.data, (self, other), "max")
@@ -172,8 +169,7 @@ class Value:
         :math:`\\partial\\,\\text{self}/\\partial v`.
 
         Gradients are reset first, then ``self.grad = 1`` and each node, from the output
-        back to
-        the leaves, passes its gradient to its children.
+        back to the leaves, passes its gradient to its children.
         """
         order = self.topological_order()
         for v in order:

@@ -71,8 +71,8 @@ def check_int(value, name, where="", minimum=1):
 def check_real(value, name, where="", low=None, high=None, open_=""):
     """A finite real number in ``[low, high]``; no bool.
 
-    ``open_`` names the open ends: ``"low"``, ``"high"`` or ``"both"`` (``"high"``
-    makes the interval ``[low, high)``).
+    ``open_`` names the open ends: ``"low"``, ``"high"`` or ``"both"`` (``"high"`` makes
+    the interval ``[low, high)``).
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise TypeError(
@@ -153,10 +153,9 @@ def check_matrix(X, what, n_cols=None, where=""):
 def is_finite(X):
     """Whether every entry of ``X`` is finite.
 
-    Cheap: a NaN or infinity anywhere poisons the dot product ``x . x`` of the
-    flattened array (for other array libraries, the sum); only when that is not
-    finite (which an overflow of finite squares can also cause) is every entry
-    looked at.
+    Cheap: a NaN or infinity anywhere poisons the dot product ``x . x`` of the flattened
+    array (for other array libraries, the sum); only when that is not finite (which an
+    overflow of finite squares can also cause) is every entry looked at.
     """
     if isinstance(X, float):
         return math.isfinite(X)
@@ -230,9 +229,9 @@ def _eps(dtype):
 def check_distributions(T, what, where=""):
     """Every row of ``T`` is a distribution: entries ``>= 0`` summing to 1.
 
-    The tolerance on the sum is the square root of the dtype's machine epsilon
-    (3e-4 in float32, 1.5e-8 in float64): one-hot and smoothed labels pass, a row
-    of zeros or one summing to 1.5 does not.
+    The tolerance on the sum is the square root of the dtype's machine epsilon (3e-4 in
+    float32, 1.5e-8 in float64): one-hot and smoothed labels pass, a row of zeros or one
+    summing to 1.5 does not.
     """
     xp = namespace(T)
     check_probabilities(T, what, where)

@@ -68,8 +68,8 @@ def numerical_gradient(f, P, h=1e-5):
 
 
 def loss_value(model, loss, X, T):
-    """The loss of ``model`` on ``(X, T)`` exactly as ``compute_gradients`` evaluates
-    it (a fused loss on the last layer's logits ``Z``):
+    """The loss of ``model`` on ``(X, T)`` exactly as ``compute_gradients`` evaluates it
+    (a fused loss on the last layer's logits ``Z``):
     :meth:`mlplib.model.Sequential.loss_value`."""
     return model.loss_value(loss, X, T)
 
@@ -79,8 +79,7 @@ def check_model(model, loss, X, T, h=1e-5):
     parameter.
 
     Returns ``{"0.W": err, "0.b": err, ...}``. Use a float64 model: in float32 the
-    differences
-    are dominated by rounding.
+    differences are dominated by rounding.
     """
     loss, X, T = model.check_data(loss, X, T, "check_model")
     model._compute_gradients(loss, X, T)

@@ -1,10 +1,10 @@
 """What :func:`mlplib.train.fit` reports: a per-epoch :class:`History`, a progress bar.
 
 Progress bar: ``progress=True`` shows a ``tqdm.auto`` bar per epoch (a widget in
-Jupyter/Colab when ipywidgets is installed, a text bar on a terminal).
-``progress=None`` (the default) means "on unless the environment variable
-``MLPLIB_PROGRESS`` is ``0``". The book's notebooks pass ``progress=False``, so no bar,
-which holds timings, is ever stored in a notebook output.
+Jupyter/Colab when ipywidgets is installed, a text bar on a terminal). ``progress=None``
+(the default) means "on unless the environment variable ``MLPLIB_PROGRESS`` is ``0``".
+The book's notebooks pass ``progress=False``, so no bar, which holds timings, is ever
+stored in a notebook output.
 """
 
 import os

@@ -11,8 +11,7 @@ r"""Weight initialisation schemes, each a function ``(n_in, n_out, rng) -> (W, b
 - ``zeros``: W = 0, b = 0.
 
 The distributions match the frameworks; the random streams do not (each library has its
-own
-generator), so to compare with PyTorch or Keras copy the weights
+own generator), so to compare with PyTorch or Keras copy the weights
 (:mod:`mlplib.interop`).
 """
 
@@ -26,8 +25,8 @@ def torch_uniform(n_in, n_out, rng):
 
 
 def glorot_uniform(n_in, n_out, rng):
-    """Keras ``Dense`` default (Glorot & Bengio 2010): W uniform in ``±sqrt(6 / (n_in
-    + n_out))``, b = 0."""
+    """Keras ``Dense`` default (Glorot & Bengio 2010): W uniform in
+    ``±sqrt(6 / (n_in + n_out))``, b = 0."""
     limit = np.sqrt(6 / (n_in + n_out))
     return rng.uniform(-limit, limit, (n_in, n_out)), np.zeros(n_out)
 

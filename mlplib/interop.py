@@ -2,18 +2,16 @@
 numbers.
 
 Layouts: mlplib and Keras store ``W`` as ``(n_in, n_out)`` and compute ``X @ W + b``;
-PyTorch's ``nn.Linear.weight`` is ``(n_out, n_in)`` and computes ``X @ weight.T +
-bias``.
-So ``torch weight = W.T`` and ``Keras kernel = W``. Copies are exact (no rounding) when
-the dtypes match.
+PyTorch's ``nn.Linear.weight`` is ``(n_out, n_in)`` and computes
+``X @ weight.T + bias``. So ``torch weight = W.T`` and ``Keras kernel = W``. Copies are
+exact (no rounding) when the dtypes match.
 
 To compare a float64 Keras model with mlplib, call it (``kmodel(X)``):
-``kmodel.predict(X)``
-first casts ``X`` to ``keras.config.floatx()``, float32 by default.
+``kmodel.predict(X)`` first casts ``X`` to ``keras.config.floatx()``, float32 by
+default.
 
 torch and keras are imported only when these functions are called. Import TensorFlow
-with
-``TF_CPP_MIN_LOG_LEVEL=3`` set (see CONTRIBUTING.md).
+with ``TF_CPP_MIN_LOG_LEVEL=3`` set (see CONTRIBUTING.md).
 """
 
 import numpy as np
@@ -54,8 +52,8 @@ def _require_torch_bias(layer, lin):
 
 
 def copy_to_torch(model, net):
-    """Write mlplib's parameters into the ``nn.Linear`` layers of ``net`` (``weight =
-    W.T``)."""
+    """Write mlplib's parameters into the ``nn.Linear`` layers of ``net``
+    (``weight = W.T``)."""
     import torch
 
     linears = _torch_linears(net)
@@ -180,8 +178,8 @@ def _keras_leaky_relu(alpha):
     """``z if z > 0 else alpha * z`` in the tensor's own dtype.
 
     Keras's ``LeakyReLU`` layer goes through ``tf.nn.leaky_relu``, whose ``alpha`` is a
-    float32
-    attribute: in a float64 model 0.01 becomes 0.009999999776, a relative error of 2e-8.
+    float32 attribute: in a float64 model 0.01 becomes 0.009999999776, a relative error
+    of 2e-8.
     """
     import keras
 

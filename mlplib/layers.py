@@ -134,8 +134,8 @@ class Dense:
         """From ``dZ = dE/dZ``: store ``dW``, ``db``; return ``dX`` (or ``None``).
 
         ``input_grad=False`` skips the ``dX`` product and returns ``None`` (the first
-        layer of a model needs no gradient for its input; for 784 inputs that product
-        is a third of the layer's backward flops).
+        layer of a model needs no gradient for its input; for 784 inputs that product is
+        a third of the layer's backward flops).
         """
         self.check_dZ(dZ)
         return self._backward_Z(dZ, input_grad)

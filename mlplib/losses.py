@@ -1,13 +1,12 @@
-r"""Loss functions: a value :math:`E(Y, T)` and its gradient :math:`\partial E/\partial
-Y`.
+r"""Loss functions: a value :math:`E(Y, T)` and its gradient
+:math:`\partial E/\partial Y`.
 
 ``Y`` is the network output and ``T`` the target, both of shape ``(N, n_out)``; shapes
 must match exactly (no broadcasting).
 
 Two losses are *fused* with the output activation, as PyTorch's ``CrossEntropyLoss`` and
 ``BCEWithLogitsLoss`` and Keras's ``from_logits=True`` are: they take the logits ``Z``
-of
-the last layer. The fused gradient is the famous :math:`P - T` (divided by the batch
+of the last layer. The fused gradient is the famous :math:`P - T` (divided by the batch
 size), and both value and gradient stay finite for logits of :math:`\pm 10^4`, where
 computing :math:`\log(\mathrm{softmax}(Z))` in two steps gives :math:`\log 0 = -\infty`.
 :meth:`mlplib.model.Sequential.compute_gradients` routes them automatically.
@@ -92,17 +91,17 @@ def softmax_cross_entropy(Z, T):
 
 
 def softmax_cross_entropy_gradient(Z, T):
-    r"""The fused softmax + cross-entropy gradient :math:`(\mathrm{softmax}(Z) -
-    T)/N`."""
+    r"""The fused softmax + cross-entropy gradient
+    :math:`(\mathrm{softmax}(Z) - T)/N`."""
     return (softmax(Z) - T) / Z.shape[0]
 
 
 class Loss:
     """A loss: ``E(Y, T)`` and ``dE(Y, T)``, unchecked; ``value``/``gradient`` check.
 
-    ``fused_activation`` names the output activation a fused loss absorbs (its ``Y``
-    is then the last layer's logits ``Z``); ``labels`` says whether integer class
-    labels are accepted as targets.
+    ``fused_activation`` names the output activation a fused loss absorbs (its ``Y`` is
+    then the last layer's logits ``Z``); ``labels`` says whether integer class labels
+    are accepted as targets.
     """
 
     name = "loss"
@@ -170,8 +169,8 @@ class MeanSquaredError(Loss):
 
 
 class HalfSumSquaredError(Loss):
-    """Half the sum of squares, the classic worked example's loss; gradient ``Y -
-    T``."""
+    """Half the sum of squares, the classic worked example's loss; gradient
+    ``Y - T``."""
 
     name = "half_sse"
     E = staticmethod(half_sum_squared_error)
@@ -197,8 +196,8 @@ class BinaryCrossEntropy(Loss):
 class CategoricalCrossEntropy(Loss):
     """Softmax + categorical cross-entropy on logits ``Z``.
 
-    Targets are distributions (one-hot or probability rows: entries >= 0 summing to
-    1) or integer class labels ``(N,)``. PyTorch ``CrossEntropyLoss()``, Keras
+    Targets are distributions (one-hot or probability rows: entries >= 0 summing to 1)
+    or integer class labels ``(N,)``. PyTorch ``CrossEntropyLoss()``, Keras
     ``CategoricalCrossentropy(from_logits=True)``.
     """
 

@@ -5,10 +5,10 @@ r"""A sequential model: layers applied one after the other.
     Y = f^{(L)}(\cdots f^{(2)}(f^{(1)}(X W^{(1)} + b^{(1)}) W^{(2)} + b^{(2)}) \cdots
     W^{(L)} + b^{(L)})
 
-Parameters are named like PyTorch's ``state_dict`` keys: ``"0.W"``, ``"0.b"``, ...
-The public methods check their inputs and call the unchecked ``_forward``,
-``_backward`` and ``_compute_gradients``, which :func:`mlplib.train.fit` calls directly
-once it has checked the whole data set.
+Parameters are named like PyTorch's ``state_dict`` keys: ``"0.W"``, ``"0.b"``, ... The
+public methods check their inputs and call the unchecked ``_forward``, ``_backward`` and
+``_compute_gradients``, which :func:`mlplib.train.fit` calls directly once it has
+checked the whole data set.
 
 >>> import numpy as np
 >>> model = Sequential.from_sizes([2, 3, 1], ["tanh", "sigmoid"], seed=0)

@@ -156,8 +156,8 @@ class RMSprop(Optimizer):
         w \leftarrow w - \eta \frac{g}{\sqrt{s} + \epsilon}
         \quad(\texttt{epsilon\_inside\_sqrt}: \ \sqrt{s + \epsilon})
 
-    ``centered=True`` subtracts the squared running mean of :math:`g` from :math:`s`
-    (a variance). With ``momentum`` :math:`\mu > 0`:
+    ``centered=True`` subtracts the squared running mean of :math:`g` from :math:`s` (a
+    variance). With ``momentum`` :math:`\mu > 0`:
     :math:`B \leftarrow \mu B + g/\text{denom}`, :math:`w \leftarrow w - \eta B`
     (PyTorch; Keras keeps :math:`\eta` inside the buffer, the same at constant
     :math:`\eta`). PyTorch: ``alpha`` is :math:`\rho` (default 0.99), epsilon outside

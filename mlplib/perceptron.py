@@ -10,19 +10,18 @@ and a bias
     y = \mathrm{hardlim}(x \cdot W + b) \in \{0, 1\}.
 
 A batch ``X`` of shape ``(N, n_in)`` gives ``Z = X @ W + b`` and ``Y = hardlim(Z)``,
-both ``(N,)``.
-Training visits the samples one at a time and applies the perceptron learning rule
+both ``(N,)``. Training visits the samples one at a time and applies the perceptron
+learning rule
 
 .. math::
 
     W \leftarrow W + \eta\,(t - y)\,x, \qquad b \leftarrow b + \eta\,(t - y),
 
 which changes nothing when the prediction is right (:math:`t = y`) and moves the
-decision
-boundary :math:`x \cdot W + b = 0` towards the misclassified sample otherwise. If the
-two
-classes can be separated by a line (a hyperplane), training stops after finitely many
-updates (the perceptron convergence theorem); if they cannot (XOR), it never stops.
+decision boundary :math:`x \cdot W + b = 0` towards the misclassified sample otherwise.
+If the two classes can be separated by a line (a hyperplane), training stops after
+finitely many updates (the perceptron convergence theorem); if they cannot (XOR), it
+never stops.
 """
 
 import numpy as np
@@ -56,10 +55,8 @@ class Perceptron:
     bias ``b``.
 
     ``W`` and ``b`` start at zero unless given (the rule needs no random start). ``eta``
-    is the
-    learning rate. After :meth:`fit`, ``errors`` lists the misclassified samples per
-    epoch and
-    ``history`` the ``(W, b)`` at the end of each epoch.
+    is the learning rate. After :meth:`fit`, ``errors`` lists the misclassified samples
+    per epoch and ``history`` the ``(W, b)`` at the end of each epoch.
     """
 
     def __init__(self, n_in, eta=1.0, W=None, b=0.0, dtype=np.float64):
@@ -118,8 +115,8 @@ class Perceptron:
             )
 
     def train_epoch(self, X, T):
-        """One pass over the rows of ``X`` in order, applying
-        :func:`perceptron_rule`; returns the number of errors."""
+        """One pass over the rows of ``X`` in order, applying :func:`perceptron_rule`;
+        returns the number of errors."""
         n_errors = 0
         for x, t in zip(X, T):
             self.W, b, e = perceptron_rule(self.W, self.b, x, t, self.eta)
@@ -132,8 +129,8 @@ class Perceptron:
         have run.
 
         Returns ``self``; ``self.errors[k]`` is the number of misclassified samples in
-        epoch ``k + 1``
-        and ``self.converged`` says whether the last epoch was error-free.
+        epoch ``k + 1`` and ``self.converged`` says whether the last epoch was
+        error-free.
         """
         self._check_X(X)
         self._check_T(X, T)
@@ -156,8 +153,7 @@ class Perceptron:
         ``[lo, hi]``.
 
         Solves for ``x2`` when ``|w2| >= |w1|`` (the line is not steep), else for
-        ``x1``, so a
-        vertical boundary (``w2 = 0``) works too. Only for two inputs.
+        ``x1``, so a vertical boundary (``w2 = 0``) works too. Only for two inputs.
         """
         return decision_boundary(self.W, self.b, lo, hi)
 

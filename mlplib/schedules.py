@@ -1,20 +1,18 @@
 r"""Learning-rate schedules: change ``opt.lr`` at the end of each epoch.
 
 Call ``schedule.step()`` once per epoch (``ReduceLROnPlateau.step(metric)`` with the
-validation
-loss). After ``e`` calls:
+validation loss). After ``e`` calls:
 
 * :class:`StepDecay`: :math:`\eta_e = \eta_0\, \gamma^{\lfloor e / s \rfloor}` (PyTorch
-  ``StepLR``;
-  Keras ``ExponentialDecay(eta_0, decay_steps=s, decay_rate=gamma, staircase=True)`` at
-  step ``e``).
+  ``StepLR``; Keras
+  ``ExponentialDecay(eta_0, decay_steps=s, decay_rate=gamma, staircase=True)`` at step
+  ``e``).
 * :class:`ExponentialDecay`: :math:`\eta_e = \eta_0\, \gamma^{e}` (PyTorch
-  ``ExponentialLR``;
-  Keras ``ExponentialDecay(eta_0, decay_steps=1, decay_rate=gamma)``).
+  ``ExponentialLR``; Keras
+  ``ExponentialDecay(eta_0, decay_steps=1, decay_rate=gamma)``).
 * :class:`ReduceLROnPlateau`: multiply by ``factor`` when the metric has not improved
-  for more
-  than ``patience`` epochs (PyTorch ``ReduceLROnPlateau``, the same counters and
-  thresholds).
+  for more than ``patience`` epochs (PyTorch ``ReduceLROnPlateau``, the same counters
+  and thresholds).
 
 Like PyTorch's schedulers, the decays multiply the current rate (``lr *= gamma``) at
 each boundary.
@@ -77,18 +75,14 @@ class ReduceLROnPlateau:
     rules).
 
     The metric improves when it beats the best so far by the threshold: ``mode="min"``
-    with
-    ``threshold_mode="rel"`` means ``metric < best * (1 - threshold)``; ``"abs"`` means
-    ``metric < best - threshold`` (``"max"`` mirrors them). After more than ``patience``
-    epochs
-    without improvement, ``lr = max(lr * factor, min_lr)`` (skipped if that changes
-    ``lr`` by ``eps``
-    or less), then ``cooldown`` epochs are ignored.
+    with ``threshold_mode="rel"`` means ``metric < best * (1 - threshold)``; ``"abs"``
+    means ``metric < best - threshold`` (``"max"`` mirrors them). After more than
+    ``patience`` epochs without improvement, ``lr = max(lr * factor, min_lr)`` (skipped
+    if that changes ``lr`` by ``eps`` or less), then ``cooldown`` epochs are ignored.
 
     Keras's ``ReduceLROnPlateau`` callback differs: it compares absolutely
-    (``min_delta``) and reduces
-    after ``patience`` bad epochs (``>=``), PyTorch after more than ``patience``
-    (``>``).
+    (``min_delta``) and reduces after ``patience`` bad epochs (``>=``), PyTorch after
+    more than ``patience`` (``>``).
     """
 
     def __init__(

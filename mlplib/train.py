@@ -1,8 +1,7 @@
 r"""The training loop: :func:`fit`, :func:`evaluate`, :func:`predict`, :func:`accuracy`.
 
-One epoch visits every training sample once, in shuffled mini-batches of
-``batch_size`` (:func:`mlplib.data.minibatches`); each batch is one gradient step,
-:func:`train_step`:
+One epoch visits every training sample once, in shuffled mini-batches of ``batch_size``
+(:func:`mlplib.data.minibatches`); each batch is one gradient step, :func:`train_step`:
 
 .. math::
 
@@ -29,10 +28,10 @@ Arguments of :func:`fit`:
 - ``progress``: a ``tqdm`` bar per epoch; ``None`` means on unless the environment
   variable ``MLPLIB_PROGRESS`` is ``0``. The book passes ``progress=False``.
 
-Every argument is checked once, before the first step; the loop then calls the
-unchecked steps. What it still watches costs next to nothing: a loss, gradient or
-parameter that is not finite stops training with
-:class:`~mlplib.errors.NonFiniteError` naming the epoch and batch.
+Every argument is checked once, before the first step; the loop then calls the unchecked
+steps. What it still watches costs next to nothing: a loss, gradient or parameter that
+is not finite stops training with :class:`~mlplib.errors.NonFiniteError` naming the
+epoch and batch.
 
 The history records, per epoch, the mean training loss and accuracy over the batches
 (computed while the weights change, as Keras reports them) and the validation metrics
