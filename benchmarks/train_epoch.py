@@ -1,26 +1,33 @@
-"""Time one training epoch of mlplib, PyTorch (eager, CPU) and Keras on identical networks and data.
+"""Time one training epoch of mlplib, PyTorch (eager, CPU) and Keras side by side.
 
-    python benchmarks/train_epoch.py                 # all configurations, full MNIST epoch (60,000 samples)
+Usage (the first line: all configurations, a full MNIST epoch of 60,000 samples)::
+
+    python benchmarks/train_epoch.py
     python benchmarks/train_epoch.py --samples 12000 --threads 1
 
-For each configuration (sizes, batch size) the three frameworks start from the same weights
-(mlplib.interop), see the same MNIST images in the same order, use plain SGD (lr 0.01) and the
-softmax cross-entropy on logits, float32. Printed per framework: seconds per epoch, the ratio to
-mlplib, the achieved rate (counted flops per epoch / time) as a fraction of the float32 GEMM peak
-measured with NumPy in the same run, and peak memory.
+For each configuration (sizes, batch size) the three frameworks start from the same
+weights (mlplib.interop), see the same MNIST images in the same order, use plain SGD
+(lr 0.01) and the softmax cross-entropy on logits, float32. Printed per framework:
+seconds per epoch, the ratio to mlplib, the achieved rate (counted flops per epoch /
+time) as a fraction of the float32 GEMM peak measured with NumPy in the same run, and
+peak memory. A last table gives mlplib's time over the faster of PyTorch and Keras next
+to the targets of issue 14 (``TARGETS``).
 
-Threads: NumPy's BLAS (threadpoolctl), torch.set_num_threads and TensorFlow's intra/inter-op
-pools are all set to ``--threads`` (default: the number of CPU cores).
-Memory: each framework's epochs run in their own freshly started (spawned) child process. After the
-data are loaded and the model built, the child resets its peak resident set size (writing 5 to
-``/proc/self/clear_refs``, Linux) and reports, after the epochs, the peak (``VmHWM`` in
-``/proc/self/status``) and how far it rose above the resident size at the start of the epochs.
-The peak includes the Python interpreter, the framework's libraries and the data (60,000 x 784 float32
-= 180 MiB); the rise is what training itself allocated.
+Threads: NumPy's BLAS (threadpoolctl), torch.set_num_threads and TensorFlow's
+intra/inter-op pools are all set to ``--threads`` (default: the number of CPU cores).
+Memory: each framework's epochs run in their own freshly started (spawned) child
+process. After the data are loaded and the model built, the child resets its peak
+resident set size (writing 5 to ``/proc/self/clear_refs``, Linux) and reports, after the
+epochs, the peak (``VmHWM`` in ``/proc/self/status``) and how far it rose above the
+resident size at the start of the epochs. The peak includes the Python interpreter, the
+framework's libraries and the data (60,000 x 784 float32 = 180 MiB); the rise is what
+training itself allocated.
 
-Each epoch is run ``--repeats`` times (the same epoch, continuing from the trained weights) and the
-fastest is reported: the machine may be busy with other work, which only ever adds time.
+Each epoch is run ``--repeats`` times (the same epoch, continuing from the trained
+weights) and the fastest is reported: the machine may be busy with other work, which
+only ever adds time.
 """
+
 import argparse
 import json
 import multiprocessing as mp
@@ -30,10 +37,23 @@ import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # TF 2.21's oneDNN notice; and plain Eigen kernels, as in the book
+os.environ.setdefault(
+    "TF_ENABLE_ONEDNN_OPTS", "0"
+)  # TF 2.21's oneDNN notice; and plain Eigen kernels, as in the book
 import numpy as np  # noqa: E402
 
-CONFIGS = [((784, 16, 16, 10), 10), ((784, 16, 16, 10), 32), ((784, 16, 16, 10), 128), ((784, 256, 256, 10), 128)]
+CONFIGS = [
+    ((784, 16, 16, 10), 10),
+    ((784, 16, 16, 10), 32),
+    ((784, 16, 16, 10), 128),
+    ((784, 256, 256, 10), 128),
+]
+# Issue 14: mlplib's time at most this fraction of the faster of PyTorch and Keras.
+TARGETS = {
+    ((784, 16, 16, 10), 10): 0.4,
+    ((784, 16, 16, 10), 32): 0.4,
+    ((784, 256, 256, 10), 128): 0.75,
+}
 LR = 0.01
 
 
@@ -41,7 +61,9 @@ def load(n):
     from mlplib.datasets import load_mnist
 
     (x, y), _ = load_mnist()
-    return (x[:n].reshape(n, -1) / np.float32(255)).astype(np.float32), y[:n].astype(np.int64)
+    return (x[:n].reshape(n, -1) / np.float32(255)).astype(np.float32), y[:n].astype(
+        np.int64
+    )
 
 
 def set_threads(n):
@@ -73,18 +95,31 @@ def run_mlplib(sizes, batch, X, y, n_threads, repeats, start):
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        train.fit(model, X, y, "categorical_cross_entropy", opt, epochs=1, batch_size=batch, seed=0, progress=False)
+        train.fit(
+            model,
+            X,
+            y,
+            "categorical_cross_entropy",
+            opt,
+            epochs=1,
+            batch_size=batch,
+            seed=0,
+            progress=False,
+        )
         times.append(time.perf_counter() - t)
     return times
 
 
 def run_torch(sizes, batch, X, y, n_threads, repeats, start):
     import torch
+
     from mlplib import interop
 
     torch.set_num_threads(n_threads)
     torch.set_num_interop_threads(n_threads)
-    net = interop.to_torch(make_model(sizes))[:-1]  # logits; CrossEntropyLoss applies the softmax
+    net = interop.to_torch(make_model(sizes))[
+        :-1
+    ]  # logits; CrossEntropyLoss applies the softmax
     opt = torch.optim.SGD(net.parameters(), lr=LR)
     ce = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
@@ -93,7 +128,9 @@ def run_torch(sizes, batch, X, y, n_threads, repeats, start):
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        for idx in order:  # the same per-step work as mlplib's fit: batch gather, step, loss and accuracy
+        for (
+            idx
+        ) in order:  # the work of mlplib's train_step: gather, step, loss, accuracy
             xb, yb = Xt[idx], yt[idx]
             opt.zero_grad()
             out = net(xb)
@@ -111,14 +148,20 @@ def run_keras(sizes, batch, X, y, n_threads, repeats, start):
     tf.config.threading.set_intra_op_parallelism_threads(n_threads)
     tf.config.threading.set_inter_op_parallelism_threads(n_threads)
     import keras
+
     from mlplib import interop
 
     km = interop.to_keras(make_model(sizes))
-    km.compile(optimizer=keras.optimizers.SGD(learning_rate=LR), loss="sparse_categorical_crossentropy",
-               metrics=["accuracy"])
+    km.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=LR),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     order = np.concatenate(epoch_order(len(X), batch))
     Xs, ys = X[order], y[order]  # mlplib's order; Keras then must not shuffle
-    km.fit(Xs[:batch], ys[:batch], batch_size=batch, epochs=1, verbose=0, shuffle=False)  # trace the step
+    km.fit(
+        Xs[:batch], ys[:batch], batch_size=batch, epochs=1, verbose=0, shuffle=False
+    )  # trace the step
     start()
     times = []
     for _ in range(repeats):
@@ -136,21 +179,32 @@ def child(name, sizes, batch, n, n_threads, repeats, queue):
     X, y = load(n)
     rss = {}
 
-    def start():  # called by the runner once the model is built, just before the first timed epoch
+    # called by the runner once the model is built, just before the first timed epoch
+    def start():
         try:
             with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")  # reset the peak resident set size (VmHWM) to the current size
+                f.write(
+                    "5"
+                )  # reset the peak resident set size (VmHWM) to the current size
         except OSError:
             pass
         rss["start"] = status_mib("VmRSS")
 
     times = RUNNERS[name](sizes, batch, X, y, n_threads, repeats, start)
     peak = status_mib("VmHWM")
-    queue.put({"seconds": min(times), "times": times, "peak_mib": peak, "rise_mib": peak - rss["start"]})
+    queue.put(
+        {
+            "seconds": min(times),
+            "times": times,
+            "peak_mib": peak,
+            "rise_mib": peak - rss["start"],
+        }
+    )
 
 
 def status_mib(field):
-    """A size field of /proc/self/status (VmRSS, VmHWM) in MiB; ru_maxrss where /proc is absent."""
+    """A size field of /proc/self/status (VmRSS, VmHWM) in MiB; ru_maxrss where /proc
+    is absent."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
@@ -172,7 +226,8 @@ def measure(name, sizes, batch, n, n_threads, repeats):
 
 
 def gemm_peak(n_threads):
-    """Best float32 GEMM rate (GFLOP/s) of NumPy at N = 2000 and 4000, 3 repeats each."""
+    """Best float32 GEMM rate (GFLOP/s) of NumPy at N = 2000 and 4000, 3 repeats
+    each."""
     set_threads(n_threads)
     best = 0.0
     for N in (2000, 4000):
@@ -187,14 +242,66 @@ def gemm_peak(n_threads):
 
 
 def epoch_flops(sizes, batch, n):
-    """Counted flops of one epoch: GEMMs forward (2 N n_in n_out) and backward (twice that), plus biases."""
+    """Counted flops of one epoch: GEMMs forward (2 N n_in n_out) and backward (twice
+    that), plus biases."""
     from mlplib.flops import mlp_flops
 
     total = 0
     for start in range(0, n, batch):
         rows = mlp_flops(sizes, min(batch, n - start))
-        total += sum(r["forward_gemm"] + r["backward_gemm"] + r["bias"] + r["bias_grad"] for r in rows)
+        total += sum(
+            r["forward_gemm"] + r["backward_gemm"] + r["bias"] + r["bias_grad"]
+            for r in rows
+        )
     return total
+
+
+def report(sizes, batch, results, flops, peak):
+    """Print one configuration's rows; return them as dicts."""
+    base = results.get("mlplib", {}).get("seconds")
+    rows = []
+    for name, r in results.items():
+        ratio = r["seconds"] / base if base else float("nan")
+        pct = 100 * flops / r["seconds"] / 1e9 / peak
+        net = "-".join(map(str, sizes))
+        print(
+            f"{net:<16}{batch:>6}  "
+            f"{name:<9}{r['seconds']:>9.2f}{ratio:>10.2f}{pct:>8.2f}"
+            f"{r['peak_mib']:>10.0f}{r['rise_mib']:>10.1f}",
+            flush=True,
+        )
+        rows.append(
+            {
+                "sizes": sizes,
+                "batch": batch,
+                "framework": name,
+                **r,
+                "ratio_to_mlplib": ratio,
+                "flops": flops,
+                "percent_of_peak": pct,
+            }
+        )
+    return rows
+
+
+def summary(rows):
+    """mlplib's time over the faster of PyTorch and Keras, next to the issue's
+    target."""
+    print("\nmlplib / fastest other framework (target)")
+    for (sizes, batch), target in TARGETS.items():
+        here = {
+            r["framework"]: r["seconds"]
+            for r in rows
+            if r["sizes"] == sizes and r["batch"] == batch
+        }
+        others = [t for name, t in here.items() if name != "mlplib"]
+        if "mlplib" in here and others:
+            ratio = here["mlplib"] / min(others)
+            net = "-".join(map(str, sizes))
+            print(
+                f"{net:<16}{batch:>6}  {ratio:.2f}x  (target <= {target}x, "
+                f"{'met' if ratio <= target else 'missed'})"
+            )
 
 
 def main(argv=None):
@@ -202,35 +309,49 @@ def main(argv=None):
     ap.add_argument("--samples", type=int, default=60000)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--frameworks", default="mlplib,pytorch,keras")
-    ap.add_argument("--repeats", type=int, default=2, help="epochs timed per framework; the fastest is reported")
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=2,
+        help="epochs timed per framework; the fastest is reported",
+    )
     ap.add_argument("--json", help="also write the results to this file")
     args = ap.parse_args(argv)
     names = args.frameworks.split(",")
     peak = gemm_peak(args.threads)
-    print(f"threads {args.threads} (BLAS, torch intra/inter-op, TF intra/inter-op); samples per epoch {args.samples}")
+    print(
+        f"threads {args.threads} (BLAS, torch intra/inter-op, TF intra/inter-op); "
+        f"samples per epoch {args.samples}"
+    )
     print(f"measured float32 GEMM peak (NumPy, N=2000/4000): {peak:.1f} GFLOP/s")
-    print(f"s/epoch: fastest of {args.repeats} epochs; memory: peak RSS of a fresh child process during the epochs, "
-          "and its rise over the RSS at their start\n")
-    header = (f"{'network':<16}{'batch':>6}  {'framework':<9}{'s/epoch':>9}{'x mlplib':>10}{'% peak':>8}"
-              f"{'peak MiB':>10}{'rise MiB':>10}")
+    print(
+        f"s/epoch: fastest of {args.repeats} epochs; memory: peak RSS of a fresh "
+        "child process during the epochs, "
+        "and its rise over the RSS at their start\n"
+    )
+    header = (
+        f"{'network':<16}{'batch':>6}  "
+        f"{'framework':<9}{'s/epoch':>9}{'x mlplib':>10}{'% peak':>8}"
+        f"{'peak MiB':>10}{'rise MiB':>10}"
+    )
     print(header)
     print("-" * len(header))
     rows = []
     for sizes, batch in CONFIGS:
         flops = epoch_flops(sizes, batch, args.samples)
-        results = {name: measure(name, sizes, batch, args.samples, args.threads, args.repeats) for name in names}
-        base = results.get("mlplib", {}).get("seconds")
-        for name, r in results.items():
-            ratio = r["seconds"] / base if base else float("nan")
-            pct = 100 * flops / r["seconds"] / 1e9 / peak
-            net = "-".join(map(str, sizes))
-            print(f"{net:<16}{batch:>6}  {name:<9}{r['seconds']:>9.2f}{ratio:>10.2f}{pct:>8.2f}{r['peak_mib']:>10.0f}{r['rise_mib']:>10.1f}",
-                  flush=True)
-            rows.append({"sizes": sizes, "batch": batch, "framework": name, **r, "ratio_to_mlplib": ratio,
-                         "flops": flops, "percent_of_peak": pct})
+        results = {
+            name: measure(name, sizes, batch, args.samples, args.threads, args.repeats)
+            for name in names
+        }
+        rows += report(sizes, batch, results, flops, peak)
+    summary(rows)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"gemm_peak_gflops": peak, "threads": args.threads, "rows": rows}, f, indent=1)
+            json.dump(
+                {"gemm_peak_gflops": peak, "threads": args.threads, "rows": rows},
+                f,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

@@ -25,20 +25,21 @@ Subtraction, negation and division are built from these primitives
 
 import math
 
+from .errors import check_real
+
 
 class Value:
     """A scalar in a computational graph: ``data``, ``grad``
     (:math:`\\partial L/\\partial` this), ``op``, ``children``."""
 
     def __init__(self, data, children=(), op="", label=""):
-        self.data = float(data)
+        self.data = check_real(data, "data", "Value")
         self.grad = 0.0
         self.children = tuple(children)
         self.op = op
         self.label = label
-        self._backward = lambda: (
-            None
-        )  # pushes self.grad to the children (set by the op)
+        # pushes self.grad to the children (set by the op that made this value)
+        self._backward = lambda: None
 
     # ---- the primitive gates ---------------------------------------------------------
     def __add__(self, other):
@@ -82,11 +83,7 @@ class Value:
 
     def __pow__(self, k):
         """:math:`a^k` for a constant number ``k``: local gradient :math:`k a^{k-1}`."""
-        if not isinstance(k, (int, float)):
-            raise TypeError(
-                "Value.__pow__: the exponent must be an int or float constant, got "
-                f"{type(k).__name__}"
-            )
+        k = check_real(k, "the exponent", "Value.__pow__")
         return self._unary(self.data**k, lambda: k * self.data ** (k - 1), f"**{k:g}")
 
     def exp(self):

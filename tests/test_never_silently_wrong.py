@@ -8,6 +8,7 @@ import pytest
 
 from mlplib import Dense, Sequential, checkpoint, data, losses, optim, schedules, train
 from mlplib.blocked import blocked_matmul
+from mlplib.engine import Value
 from mlplib.errors import NonFiniteError, ShapeError
 from mlplib.perceptron import Perceptron
 
@@ -220,6 +221,8 @@ def test_integer_or_bool_dtypes_are_rejected(dtype):
         ),
         (lambda: optim.SGD({"w": np.ones(1)}, lr=True), "lr"),
         (lambda: train.fit(*problem(), CE, "sgd", epochs=True), "epochs"),
+        (lambda: Value(True), "data"),
+        (lambda: Value(2.0) * False, "data"),
         (
             lambda: train.predict(problem()[0], np.ones((2, 4)), batch_size=True),
             "batch_size",
