@@ -29,7 +29,22 @@ def test_the_library_has_examples():
         assert doctest.DocTestFinder().find(module)[0].examples, name
 
 
-@pytest.mark.parametrize("name", MODULES)
+# Modules another part of the project owns whose examples are not doctests yet (delete
+# the entry once they are).
+PENDING = {
+    "distributed": "mlplib/distributed.py (Chapter 7, issue 20) has a :: example"
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n, marks=[pytest.mark.xfail(reason=PENDING[n])] if n in PENDING else []
+        )
+        for n in MODULES
+    ],
+)
 def test_no_code_block_outside_doctests(name):
     """A ``::`` literal block in a docstring is an example no test runs: write it as
     ``>>>`` lines instead (``.. math::`` blocks are formulas, not code)."""
