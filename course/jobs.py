@@ -40,7 +40,7 @@ def job_for(tmp, nb, variant, settings):
         "workdir": str(work),
         "cell_timeout": settings.cell_timeout,
         "timeout": settings.timeout,
-        "library": [str(p) for p in library_paths(settings)],
+        "library": [str(pathlib.Path(p).resolve()) for p in library_paths(settings)],
         "sandbox": {
             **limits,
             "marker": uuid.uuid4().hex,

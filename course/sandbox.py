@@ -75,8 +75,8 @@ def scrubbed_env(cfg):
     return env
 
 
-def user_process_count():
-    uid, count = os.getuid(), 0
+def user_process_count(uid):
+    count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
@@ -86,7 +86,7 @@ def user_process_count():
     return count
 
 
-def set_limits(cfg):
+def set_limits(cfg, uid):
     mib = 2**20
     limits = {
         resource.RLIMIT_AS: cfg["memory_mb"] * mib,
@@ -94,7 +94,7 @@ def set_limits(cfg):
         resource.RLIMIT_FSIZE: cfg["file_mb"] * mib,
         resource.RLIMIT_NOFILE: 1024,
         resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_NPROC: user_process_count() + cfg["processes"],
+        resource.RLIMIT_NPROC: user_process_count(uid) + cfg["processes"],
     }
     for which, value in limits.items():
         hard = resource.getrlimit(which)[1]
@@ -109,8 +109,8 @@ def kernel_command(cfg, connection_file, extra):
 def outer(cfg, connection_file, extra):
     """Limits, scrubbed environment, then ``unshare`` (or the kernel directly)."""
     env = scrubbed_env(cfg)
-    set_limits(cfg)
     os.chdir(cfg["workdir"])
+    set_limits(cfg, os.getuid())
     if cfg["namespaces"]:
         me = [cfg["python"], __file__, "inner", cfg["path"], connection_file, *extra]
         os.execvpe("unshare", ["unshare", *UNSHARE, *me], env)

@@ -292,11 +292,14 @@ def test_roster_variants_differ_and_a_copied_answer_fails(tmp_path):
 def test_without_namespaces_limits_and_markers_still_contain(tmp_path):
     """The fallback for machines without namespaces: the kernel's parent is a stand-in,
     not the grader's worker, and leftover processes are found by their marker."""
-    for name in ("kill_grader", "setsid_sleep", "unanswered"):
-        shutil.copy(FIX / "attacks" / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
+    names = ["kill_grader", "setsid_sleep", "unanswered"]
+    for name in names + ["correct"]:
+        folder = "submissions" if name == "correct" else "attacks"
+        shutil.copy(FIX / folder / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
     rows, table = grade(tmp_path, tmp_path / "out" / "g.csv", namespaces=False)
-    assert len(table) == 3
+    assert len(table) == len(names) + 1
     assert all(not r["run"]["namespaces"] for r in rows)
-    for name in ("kill_grader", "setsid_sleep"):
+    assert marks(table["correct.ipynb"]) == ("1", "2", "3")
+    for name in names:
         assert marks(table[f"{name}.ipynb"]) == marks(table["unanswered.ipynb"])
     assert leftover_processes() == [] and tagged_processes() == []
