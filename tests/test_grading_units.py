@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "instructor"))
+sys.path[:0] = [str(ROOT / "tests" / "fixtures" / "instructor"), str(ROOT / "tools")]
 import fixture_checks  # noqa: E402, F401  (registers course.checks.ch99)
 
 from course import check, exercise_data, plain, use_variant  # noqa: E402
@@ -138,3 +138,20 @@ def test_prechecks():
     del nb.metadata["course"]
     flags, _ = prechecks(nb, "99_tiny", exercises("ch99"))
     assert flags == ["not made from the student edition", "solution cells present"]
+
+
+def test_assessment_mode_in_the_notebook_leaves_out_the_hint(capsys):
+    use_variant(None, assessment=True)
+    check("ch99-ex1", s=3.0)
+    line = capsys.readouterr().out.strip()
+    assert line == "✘ ch99-ex1: s is not correct to 4 significant figures."
+
+
+def test_an_assessment_edition_selects_assessment_mode():
+    import student_edition
+
+    nb = nbformat.read(ROOT / "tests/fixtures/instructor/chapters/99_tiny.ipynb", 4)
+    built = student_edition.student_notebook(nb, "99_tiny", assessment=True)
+    assert built.cells[2].source.startswith("from course import use_variant")
+    assert "use_variant(None, assessment=True)" in built.cells[2].source
+    assert built.metadata["course"]["assessment"] is True

@@ -54,7 +54,9 @@ def colab_link(repo_url, branch, path):
     return f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{path}"
 
 
-def readme(names, repo_url, branch):
+def readme(paths, repo_url, branch):
+    """The edition's README: an "Open in Colab" link per notebook (``paths`` relative
+    to the edition's folder)."""
     lines = [
         "# Neural Networks from Scratch: student edition",
         "",
@@ -64,12 +66,12 @@ def readme(names, repo_url, branch):
         "the course (`mlplib` and its checks) at the version this edition was built",
         "from.",
         "",
-        "| chapter | open |",
+        "| notebook | open |",
         "| --- | --- |",
     ]
-    for name in names:
-        link = colab_link(repo_url, branch, f"chapters/{name}.ipynb")
-        lines.append(f"| `{name}` | [Open in Colab]({link}) |")
+    for path in paths:
+        link = colab_link(repo_url, branch, path.as_posix())
+        lines.append(f"| `{path.as_posix()}` | [Open in Colab]({link}) |")
     return "\n".join(lines) + "\n"
 
 
@@ -132,8 +134,8 @@ def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="st
             nbformat.write(built, folder / path.name)
             written.append(folder / path.name)
     repo_url = colab_repo or repository()[0]
-    stems = list(dict.fromkeys(p.stem for p in written))
-    (out / "README.md").write_text(readme(stems, repo_url, colab_branch))
+    relative = [p.relative_to(out) for p in written]
+    (out / "README.md").write_text(readme(relative, repo_url, colab_branch))
     return written
 
 
