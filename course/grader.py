@@ -12,6 +12,7 @@ import concurrent.futures
 import dataclasses
 import importlib
 import pathlib
+import re
 import secrets
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from course.harvest import MIME
 from course.jobs import job_for, run_worker
 from course.nbtools import check_arguments, tags
 from course.prepare import GRADER_TAG, course_metadata, graded_notebook, prechecks
+from course.roster import find_student
 from course.verdict import NotAnswered, code_verdict, value_verdict
 
 COURSE_ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -59,20 +61,6 @@ def find_chapter(path, nb, settings):
         return named
     matches = [stem for stem in stems if stem in path.stem]
     return max(matches, key=len) if matches else None
-
-
-def find_student(rel, nb, roster):
-    """The roster id a submission belongs to: a folder or file named by the id, else an
-    id in the file name, else the one in its metadata."""
-    rel = pathlib.Path(rel)
-    for part in [*rel.parent.parts, rel.stem]:
-        if part in roster:
-            return part
-    found = [sid for sid in roster if sid and sid in rel.stem]
-    if found:
-        return max(found, key=len)
-    sid = course_metadata(nb).get("student")
-    return sid if sid in roster else None
 
 
 def reference_calls(chapter_path):
@@ -113,6 +101,26 @@ def exported(nb):
     return found
 
 
+def export_problems(nb):
+    """``{label: why}`` for grader cells that ran but exported nothing (an error, or
+    the cell time limit while calling the student's function)."""
+    problems = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or GRADER_TAG not in tags(cell):
+            continue
+        label = re.search(r"export\('(ch\d+-ex\d+)'", cell.source)
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if label and errors:
+            name = errors[0].get("ename", "error")
+            why = (
+                "interrupted at the cell time limit"
+                if name == "KeyboardInterrupt"
+                else name
+            )
+            problems[label.group(1)] = f"not graded: its export failed ({why})"
+    return problems
+
+
 def verdict(ex, payload, data, cases):
     """Raise Feedback unless the exported ``payload`` answers ``ex`` correctly."""
     if isinstance(ex, Value):
@@ -133,7 +141,7 @@ def verdict(ex, payload, data, cases):
 
 def score(executed, exs, skip, variant, cases, status, settings):
     """``({label: points}, {label: feedback})`` for the graded exercises."""
-    payloads = exported(executed)
+    payloads, problems = exported(executed), export_problems(executed)
     marks, feedback = {}, {}
     for label, ex in exs.items():
         if label in skip or not isinstance(ex, (Value, Code)):
@@ -141,7 +149,8 @@ def score(executed, exs, skip, variant, cases, status, settings):
         marks[label] = 0
         payload = payloads.get(label)
         if payload is None:
-            feedback[label] = f"not graded: the notebook did not reach it ({status})"
+            reached = f"not graded: the notebook did not reach it ({status})"
+            feedback[label] = problems.get(label, reached)
             continue
         data = ex.inputs(variant) if isinstance(ex, Value) else None
         try:

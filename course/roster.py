@@ -50,3 +50,17 @@ def edition(root):
         return "unknown"
     dirty = git(root, "status", "--porcelain", "--untracked-files=no")
     return ref + ("-dirty" if dirty else "")
+
+
+def find_student(rel, nb, roster):
+    """The roster id a submission belongs to: a folder or file named by the id, else an
+    id in the file name, else the one in its metadata."""
+    rel = pathlib.Path(rel)
+    for part in [*rel.parent.parts, rel.stem]:
+        if part in roster:
+            return part
+    found = [sid for sid in roster if sid and sid in rel.stem]
+    if found:
+        return max(found, key=len)
+    sid = (nb.metadata.get("course") or {}).get("student")
+    return sid if sid in roster else None

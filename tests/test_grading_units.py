@@ -155,3 +155,19 @@ def test_an_assessment_edition_selects_assessment_mode():
     assert built.cells[2].source.startswith("from course import use_variant")
     assert "use_variant(None, assessment=True)" in built.cells[2].source
     assert built.metadata["course"]["assessment"] is True
+
+
+def test_a_failed_export_says_why():
+    cell = nbformat.v4.new_code_cell(
+        "__import__('course.harvest').harvest.export('ch99-ex2', {})",
+        metadata={"tags": [GRADER_TAG]},
+    )
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="KeyboardInterrupt", evalue="")
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    _, feedback = score(nb, {"ch99-ex2": find("ch99-ex2")}, set(), None, {}, "complete",
+                        Settings())  # fmt: skip
+    assert feedback == {
+        "ch99-ex2": "not graded: its export failed (interrupted at the cell time limit)"
+    }
