@@ -6,8 +6,8 @@
 column for the instructor; a re-run keeps what was typed there. Beside the CSV, under
 ``<stem>/``: ``executed/`` (cleaned per run), ``feedback/`` (an HTML page per
 submission), ``gradescope/`` (a results JSON per submission), ``written/`` (one HTML
-page per written exercise with its rubric and every answer) and ``runs.csv`` (seconds
-and peak memory per submission).
+page per written exercise with its rubric and every answer), ``runs.csv`` (seconds
+and peak memory per submission) and ``gradebook.csv`` (student, score, max).
 """
 
 import csv
@@ -202,10 +202,24 @@ def write_feedback(rows, exs, folder):
             path.write_text(text, encoding="utf-8")
 
 
+def write_gradebook(out, folder):
+    """``gradebook.csv``: student (or submission), score and max, for an LMS import."""
+    with pathlib.Path(out).open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with (folder / "gradebook.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "score", "max"])
+        for row in rows:
+            writer.writerow(
+                [row["student"] or row["submission"], row["score"], row["max"]]
+            )
+
+
 def write_all(rows, out):
     exs = write_csv(rows, out)
     folder = report_dir(out)
     folder.mkdir(parents=True, exist_ok=True)
+    write_gradebook(out, folder)
     write_runs(rows, folder)
     write_executed(rows, folder)
     write_written(rows, exs, folder)

@@ -186,6 +186,8 @@ def test_outputs_are_capped_and_reports_written(attacked):
     assert len(sizes) == len(attacked[1]) - 1  # all but the unreadable one
     assert max(sizes.values()) < 5 * MB
     assert "truncated" in (folder / "executed" / "big_print.ipynb").read_text()
+    gradebook = (folder / "gradebook.csv").read_text().splitlines()
+    assert gradebook[0] == "student,score,max" and "correct.ipynb,3,5" in gradebook
     result = json.loads((folder / "gradescope" / "correct.json").read_text())
     assert result["score"] == 3 and [t["max_score"] for t in result["tests"]] == [1, 2]
     assert "ch99-ex2" in (folder / "feedback" / "wrong.html").read_text()
