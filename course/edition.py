@@ -15,7 +15,9 @@
 """
 
 import copy
+import json
 import re
+import textwrap
 
 import nbformat
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
@@ -27,6 +29,7 @@ SOLUTION_TAG = "solution"
 CHECK_TAG = "check"
 ANSWER_TAG = "answer"
 VARIANT_TAG = "course-variant"
+RECORD, RECORD_MORE = "# course edition: ", "#   "
 
 
 def answer_variables(nb):
@@ -176,9 +179,14 @@ def chapter_versions(name):
     return {label: ex.version for label, ex in found.items()}
 
 
-def variant_cell(variant, assessment):
-    args = f"{variant!r}" + (", assessment=True" if assessment else "")
-    source = f"from course import use_variant\n\nuse_variant({args})  # your own inputs"
+def variant_cell(meta):
+    """The cell that selects the notebook's inputs; it also carries ``meta`` as a
+    comment, for a notebook whose metadata got lost on the way (course.prepare)."""
+    args = repr(meta["variant"]) + (", assessment=True" if meta["assessment"] else "")
+    record = textwrap.wrap(json.dumps(meta, sort_keys=True), 70, break_long_words=False)
+    lines = [RECORD + record[0]] + [RECORD_MORE + part for part in record[1:]]
+    source = "from course import use_variant\n\n"
+    source += f"use_variant({args})  # your own inputs\n" + "\n".join(lines)
     return nbformat.v4.new_code_cell(
         source, metadata={"tags": [VARIANT_TAG, "hide-input"]}
     )
@@ -209,9 +217,6 @@ def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
         ExerciseOutputClearer(clear_all=clear_all_outputs),
     ):
         nb, resources = pre.preprocess(nb, resources)
-    if variant is not None or assessment:
-        setup = [i for i, c in enumerate(nb.cells) if "colab-setup" in tags(c)]
-        nb.cells.insert(setup[0] + 1 if setup else 0, variant_cell(variant, assessment))
     if edition and edition != "unknown":
         pin_colab_cell(nb, edition.removesuffix("-dirty"))
     nb.metadata["course"] = {
@@ -219,4 +224,6 @@ def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
         "exercises": chapter_versions(name), "variant": variant, "student": student,
         "assessment": assessment,
     }  # fmt: skip
+    setup = [i for i, c in enumerate(nb.cells) if "colab-setup" in tags(c)]
+    nb.cells.insert(setup[0] + 1 if setup else 0, variant_cell(nb.metadata["course"]))
     return nb

@@ -180,7 +180,7 @@ def grade_one(path, rel, settings):
         row["status"] = "no chapter: pass --chapter or keep the student edition's name"
         return row
     exs = exercises(chapter_module_name(chapter))
-    student = find_student(rel, nb, settings.roster)
+    student = find_student(rel, course_metadata(nb), settings.roster)
     variant = settings.roster.get(student) if student else None
     if student is None and not settings.roster:
         variant = course_metadata(nb).get("variant")

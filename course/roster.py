@@ -52,7 +52,7 @@ def edition(root):
     return ref + ("-dirty" if dirty else "")
 
 
-def find_student(rel, nb, roster):
+def find_student(rel, meta, roster):
     """The roster id a submission belongs to: a folder or file named by the id, else an
     id in the file name, else the one in its metadata."""
     rel = pathlib.Path(rel)
@@ -62,5 +62,5 @@ def find_student(rel, nb, roster):
     found = [sid for sid in roster if sid and sid in rel.stem]
     if found:
         return max(found, key=len)
-    sid = (nb.metadata.get("course") or {}).get("student")
+    sid = meta.get("student")
     return sid if sid in roster else None

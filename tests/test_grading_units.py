@@ -16,7 +16,7 @@ from course import check, exercise_data, plain, use_variant  # noqa: E402
 from course.exercise import Feedback, exercises, find  # noqa: E402
 from course.grader import Settings, exported, score  # noqa: E402
 from course.harvest import MIME  # noqa: E402
-from course.prepare import GRADER_TAG, prechecks  # noqa: E402
+from course.prepare import GRADER_TAG, course_metadata, prechecks  # noqa: E402
 from course.verdict import expect_code, expect_hand  # noqa: E402
 
 
@@ -171,3 +171,12 @@ def test_a_failed_export_says_why():
     assert feedback == {
         "ch99-ex2": "not graded: its export failed (interrupted at the cell time limit)"
     }
+
+
+def test_the_edition_record_survives_lost_metadata():
+    nb = nbformat.read(ROOT / "tests/fixtures/instructor/submissions/correct.ipynb", 4)
+    meta = course_metadata(nb)
+    assert meta["chapter"] == "99_tiny" and meta["exercises"]["ch99-ex2"] == 1
+    del nb.metadata["course"]  # as an editor that drops unknown metadata would
+    assert course_metadata(nb) == meta
+    assert prechecks(nb, "99_tiny", exercises("ch99")) == ([], set())
