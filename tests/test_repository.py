@@ -74,8 +74,9 @@ def test_first_code_cell_is_the_colab_setup_for_the_configured_repository(path):
     assert "google.colab" in cell.source, (
         f"{path.name}: first code cell is not the Colab setup cell"
     )
-    assert f"git+{url}@{branch}" in cell.source, (
-        f"{path.name}: setup cell does not install from {url}@{branch}"
+    ref = colab_cell.release() or branch
+    assert f'REPO = "{url}"' in cell.source and f"git+$REPO@{ref}" in cell.source, (
+        f"{path.name}: setup cell does not install from {url}@{ref}"
     )
     assert cell.source == colab_cell.setup_source(), (
         f"{path.name}: stale setup cell; run make colab-cells"
