@@ -32,15 +32,10 @@ only "not answered yet". ``exercise_data`` gives the book's inputs unless the no
 was built for one student: the student edition's setup cell calls ``use_variant(...)``,
 and the ``COURSE_VARIANT`` environment variable does the same. The grader
 (``tools/grade.py``) does not trust this module inside the student's kernel: it re-runs
-the verdicts in its own process from exported answers (``course.grading``).
-
-Legacy: a chapter module with a ``CHECKS`` dict (label -> function raising Feedback)
-still works in ``check`` until it declares ``EXERCISES``.
+the verdicts in its own process from exported answers (``course.grader``).
 """
 
 import os
-
-import numpy as np
 
 from course.exercise import Code, Feedback, Value, Written, find, variant_rng
 from course.verdict import (
@@ -93,69 +88,15 @@ def evaluate(label, answers):
         elif isinstance(ex, Written):
             raise KeyError(f"{label} is a written exercise: it is graded by hand")
         else:
-            legacy(label)(**answers)
+            raise KeyError(f"no exercise {label!r} is declared in course.checks")
     except Feedback as feedback:
         return feedback
     return None
 
 
-def legacy(label):
-    from course.exercise import chapter_module
-
-    try:
-        return chapter_module(label.split("-")[0]).CHECKS[label]
-    except (ImportError, AttributeError, KeyError):
-        raise KeyError(f"no check for exercise {label!r}") from None
-
-
-def check(label, *args, **answers):
+def check(label, **answers):
     """Check ``answers`` for exercise ``label``; print one verdict line; return None."""
-    if args:  # legacy positional answers
-        try:
-            legacy(label)(*args, **answers)
-            feedback = None
-        except Feedback as fb:
-            feedback = fb
-    else:
-        feedback = evaluate(label, answers)
-    print(verdict_line(label, feedback, assessment_mode()))
-
-
-# --- legacy helpers (CHECKS modules; they go when chapters declare EXERCISES) ---
-
-
-def as_array(name, value, shape=None, hint=""):
-    """Legacy: ``value`` as a float array, or :class:`Feedback` saying why it is not."""
-    if value is None:
-        raise Feedback(f"{name} is None: set it to your answer. {hint}".strip())
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        kind = type(value).__name__
-        message = f"{name} should be a number or an array of numbers, got {kind}."
-        raise Feedback(f"{message} {hint}".strip()) from None
-    if shape is not None and arr.shape != tuple(shape):
-        message = f"{name} has shape {arr.shape}, expected {tuple(shape)}."
-        raise Feedback(f"{message} {hint}".strip())
-    if not np.all(np.isfinite(arr)):
-        raise Feedback(f"{name} contains NaN or infinity: {arr}. {hint}".strip())
-    return arr
-
-
-def expect_close(name, got, expected, hint="", rtol=1e-6, atol=1e-8):
-    """Legacy (shows the expected value; ``expect_hand``/``expect_code`` never do)."""
-    expected_arr = np.asarray(expected, dtype=float)
-    got_arr = as_array(name, got, expected_arr.shape, hint)
-    if not np.allclose(got_arr, expected_arr, rtol=rtol, atol=atol):
-        with np.printoptions(precision=6, suppress=True):
-            message = f"{name}: expected {expected_arr}, got {got_arr}."
-            raise Feedback(f"{message} {hint}".strip())
-
-
-def expect_true(condition, message):
-    """Raise :class:`Feedback` with ``message`` unless ``condition`` holds."""
-    if not condition:
-        raise Feedback(message)
+    print(verdict_line(label, evaluate(label, answers), assessment_mode()))
 
 
 __all__ = [
