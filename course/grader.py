@@ -22,6 +22,7 @@ import nbformat
 from course import plain
 from course.exercise import Code, Feedback, Value, exercises, variant_rng
 from course.harvest import MIME
+from course.history import own_versions
 from course.jobs import job_for, run_worker
 from course.nbtools import check_arguments, tags
 from course.prepare import GRADER_TAG, course_metadata, graded_notebook, prechecks
@@ -179,15 +180,17 @@ def grade_one(path, rel, settings):
     if chapter is None:
         row["status"] = "no chapter: pass --chapter or keep the student edition's name"
         return row
-    exs = exercises(chapter_module_name(chapter))
-    student = find_student(rel, course_metadata(nb), settings.roster)
+    meta, module = course_metadata(nb), chapter_module_name(chapter)
+    exs, notes = own_versions(COURSE_ROOT, meta, exercises(module), module)
+    student = find_student(rel, meta, settings.roster)
     variant = settings.roster.get(student) if student else None
     if student is None and not settings.roster:
-        variant = course_metadata(nb).get("variant")
+        variant = meta.get("variant")
     flags, skip = prechecks(nb, chapter, exs, student, variant)
+    flags += notes
     row.update(chapter=chapter, student=student or "", flags=flags)
     row["labels"] = [label for label in exs if label not in skip]
-    row["meta"] = course_metadata(nb)
+    row["meta"] = meta
     cases = hidden_cases(exs, settings, rel)
     graded = {k: v for k, v in exs.items() if k not in skip}
     calls = reference_calls(pathlib.Path(settings.chapters_dir) / f"{chapter}.ipynb")

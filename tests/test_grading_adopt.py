@@ -1,7 +1,8 @@
 """The adoption steps of adopt.md, end to end, on a scratch copy of the course.
 
 Set the repository and a release, regenerate the Colab cells, tag, build the student
-edition, answer it, grade it: every step runs the course's own commands.
+edition, answer it, change an exercise, grade: every step runs the course's own
+commands, and the submission is graded against the exercise as its edition declared it.
 """
 
 import csv
@@ -33,7 +34,7 @@ def scratch_copy(tmp):
     (repo / "chapters").mkdir()
     shutil.copy(FIX / "chapters" / "99_tiny.ipynb", repo / "chapters")
     shutil.copy(FIX / "fixture_checks.py", repo / "course" / "checks" / "ch99.py")
-    shutil.copy(FIX / "fixture_checks.py", repo / "fixture_checks.py")
+    (repo / "fixture_checks.py").write_text("import course.checks.ch99  # noqa: F401\n")
     return repo
 
 
@@ -41,6 +42,18 @@ def set_repository(repo):
     config = yaml.safe_load((repo / "_config.yml").read_text())
     config["repository"].update(url=URL, release="v2026.1")
     (repo / "_config.yml").write_text(yaml.safe_dump(config))
+
+
+def change_exercise_1(repo):
+    """A later fix: ch99-ex1 now asks for the sum of cubes (version 2)."""
+    path = repo / "course" / "checks" / "ch99.py"
+    text = path.read_text()
+    text = text.replace("float(np.sum(x**2))", "float(np.sum(x**3))")
+    text = text.replace(
+        'Value(\n        "ch99-ex1",', 'Value(\n        "ch99-ex1",\n        version=2,'
+    )
+    assert "x**3" in text and "version=2" in text
+    path.write_text(text)
 
 
 def answer(path, out):
@@ -71,6 +84,8 @@ def test_adopt_set_repository_regenerate_build_and_grade(tmp_path):
     assert f'REPO = "{URL}"' in setup and "git+$REPO@v2026.1" in setup
     assert edition.metadata["course"]["edition"] == "v2026.1"
     answer(repo / "student/chapters/99_tiny.ipynb", tmp_path / "subs/s1/99_tiny.ipynb")
+    change_exercise_1(repo)  # after the edition was published
+    run(repo, *git, "commit", "-q", "-am", "ch99-ex1 v2")
     out = tmp_path / "grades" / "ch99.csv"
     args = ["--chapter", "99_tiny", "--out", str(out), "--cell-timeout", "20"]
     args += ["--kernel-path", str(repo / "fixture_checks.py"), "--memory-mb", "4096"]
@@ -82,4 +97,4 @@ def test_adopt_set_repository_regenerate_build_and_grade(tmp_path):
         "v2026.1",
         "3",
     )
-    assert row["flags"] == ""
+    assert row["flags"] == "older edition: ch99-ex1 graded as its edition's v1"
