@@ -154,29 +154,21 @@ def test_fit_is_a_short_loop_over_named_steps():
 
 
 def _modules():
-    return sorted(LIB.glob("*.py"))
+    """Every module of ``mlplib/``, packages' modules included."""
+    return sorted(LIB.rglob("*.py"))
 
 
-# Modules another part of the project owns that do not meet the limits yet: listed here,
-# visibly, until their owners split them (then delete the entry).
-PENDING = {
-    "distributed.py": "mlplib/distributed.py (Chapter 7, issue 20) is over 250 lines",
-}
+def _name(path):
+    """``"layers.py"``, ``"distributed/shards.py"``: the path inside ``mlplib/``."""
+    return path.relative_to(LIB).as_posix()
 
 
-def _sized(path):
-    marks = (
-        [pytest.mark.xfail(reason=PENDING[path.name])] if path.name in PENDING else []
-    )
-    return pytest.param(path, id=path.name, marks=marks)
-
-
-@pytest.mark.parametrize("path", [_sized(p) for p in _modules()])
+@pytest.mark.parametrize("path", _modules(), ids=_name)
 def test_module_and_function_sizes(path):
     source = path.read_text()
     n = len(source.splitlines())
     assert n <= MAX_MODULE_LINES, (
-        f"{path.name} has {n} lines (at most {MAX_MODULE_LINES})"
+        f"{_name(path)} has {n} lines (at most {MAX_MODULE_LINES})"
     )
     long = [
         f"{node.name} ({node.end_lineno - node.lineno + 1} lines, line {node.lineno})"
@@ -184,13 +176,13 @@ def test_module_and_function_sizes(path):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
-    assert not long, f"{path.name}: functions over {MAX_FUNCTION_LINES} lines: {long}"
+    assert not long, f"{_name(path)}: functions over {MAX_FUNCTION_LINES} lines: {long}"
 
 
 def _occurrences(pattern):
     regex = re.compile(pattern)
     return [
-        f"{p.name}:{i}"
+        f"{_name(p)}:{i}"
         for p in _modules()
         for i, line in enumerate(p.read_text().splitlines(), 1)
         if regex.search(line)
@@ -225,7 +217,6 @@ def _occurrences(pattern):
 )
 def test_one_home_per_rule(rule, pattern, expected):
     owned_elsewhere = {
-        "distributed.py",
         "flops.py",
         "hardware.py",
         "measure.py",

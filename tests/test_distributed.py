@@ -2,7 +2,12 @@
 processes whose weights must equal one process on the whole batch and PyTorch's
 DistributedDataParallel (float64, 1e-10), and failures that must end in an error."""
 
+import ast
+import inspect
 import os
+import subprocess
+import sys
+import textwrap
 import time
 
 import numpy as np
@@ -106,6 +111,53 @@ def test_allreduce_gradients_weights_in_place_and_refuses_arrays_it_cannot_share
         distributed.allreduce_gradients({"1.W": np.ones((3, 2)).T})
     with pytest.raises(TypeError, match="list"):
         distributed.allreduce_gradients({"1.b": [1.0, 2.0]})
+
+
+def test_mismatched_gradient_names_are_a_value_error_naming_the_worker():
+    grads = [{"0.W": np.ones(2)}, {"0.b": np.ones(2)}]
+    with pytest.raises(ValueError, match="worker 1's gradient names.*missing"):
+        distributed.combine_gradients(grads)
+
+
+def _body_calls(f):
+    node = ast.parse(textwrap.dedent(inspect.getsource(f))).body[0]
+    body = ast.Module(body=node.body, type_ignores=[])
+    checks = [n for n in ast.walk(body) if isinstance(n, (ast.Raise, ast.Assert))]
+    calls = {
+        getattr(n.func, "attr", getattr(n.func, "id", ""))
+        for n in ast.walk(body)
+        if isinstance(n, ast.Call)
+    }
+    return node, checks, calls
+
+
+def test_the_printed_functions_are_the_math():
+    """Chapter 7 prints allreduce_gradients (one screen, no checks) and fit (a loop
+    that checks its inputs once, before training, and nothing inside the loop)."""
+    node, checks, calls = _body_calls(distributed.allreduce_gradients)
+    assert node.end_lineno - node.lineno + 1 <= 17
+    assert not checks and not {c for c in calls if c.startswith(("check", "_check"))}
+    node, checks, calls = _body_calls(distributed.fit)
+    assert node.end_lineno - node.lineno + 1 <= 40 and not checks
+    loop = next(n for n in ast.walk(node) if isinstance(n, ast.For))
+    in_loop = {
+        getattr(n.func, "attr", getattr(n.func, "id", ""))
+        for n in ast.walk(loop)
+        if isinstance(n, ast.Call)
+    }
+    assert "_check_fit" in calls and "allreduce_gradients" in in_loop
+    assert not {c for c in in_loop if c.startswith(("check", "_check"))}
+
+
+def test_the_command_line_script_runs_as_a_module():
+    done = subprocess.run(
+        [sys.executable, "-m", "mlplib.distributed", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--out" in done.stdout and "RuntimeWarning" not in done.stderr
 
 
 # ---- two gloo processes

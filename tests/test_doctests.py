@@ -9,7 +9,15 @@ import re
 import pytest
 
 LIB = pathlib.Path(__file__).resolve().parents[1] / "mlplib"
-MODULES = sorted(p.stem for p in LIB.glob("*.py") if p.stem != "__init__")
+
+
+def _dotted(path):
+    """``layers.py`` -> ``"layers"``, ``distributed/__init__.py`` -> the package."""
+    parts = path.relative_to(LIB).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = sorted(filter(None, (_dotted(p) for p in LIB.rglob("*.py"))))
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -29,28 +37,15 @@ def test_the_library_has_examples():
         assert doctest.DocTestFinder().find(module)[0].examples, name
 
 
-# Modules another part of the project owns whose examples are not doctests yet (delete
-# the entry once they are).
-PENDING = {
-    "distributed": "mlplib/distributed.py (Chapter 7, issue 20) has a :: example"
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n, marks=[pytest.mark.xfail(reason=PENDING[n])] if n in PENDING else []
-        )
-        for n in MODULES
-    ],
-)
+@pytest.mark.parametrize("name", MODULES)
 def test_no_code_block_outside_doctests(name):
     """A ``::`` literal block in a docstring is an example no test runs: write it as
     ``>>>`` lines instead (``.. math::`` blocks are formulas, not code)."""
-    source = (LIB / f"{name}.py").read_text()
+    path = pathlib.Path(importlib.import_module(f"mlplib.{name}").__file__)
+    source = path.read_text()
     untested = [
         source[m.start() : m.start() + 100]
         for m in re.finditer(r"(?<!\.\. math)::\n\n", source)
     ]
-    assert not untested, f"mlplib/{name}.py: untested example(s): {untested}"
+    where = path.relative_to(LIB).as_posix()
+    assert not untested, f"mlplib/{where}: untested example(s): {untested}"
