@@ -45,6 +45,16 @@ def answer_variables(nb):
     return variables
 
 
+def written_answer_labels(nb):
+    """Labels whose written answer cell the chapter already has (tag ``answer`` and
+    metadata ``course.answer``)."""
+    return {
+        cell.metadata.get("course", {}).get("answer")
+        for cell in nb.cells
+        if cell.cell_type == "markdown" and ANSWER_TAG in tags(cell)
+    } - {None, ""}
+
+
 def answer_code_cell(label, names):
     lines = [f"# Your code here (exercise {label})" if label else "# Your code here"]
     lines += [f"{name} = None" for name in names]
@@ -73,6 +83,7 @@ class GatedSolutionRemover(Preprocessor):
 
     def preprocess(self, nb, resources):
         self.variables = answer_variables(nb)
+        self.answered = written_answer_labels(nb)
         self.cells, self.region, self.current, self.stray = [], None, None, None
         self.region_has_code = False
         for cell in nb.cells:
@@ -93,7 +104,7 @@ class GatedSolutionRemover(Preprocessor):
         label = self.region
         if self.region_has_code or self.variables.get(label):
             self.cells.append(answer_code_cell(label, self.variables.get(label, [])))
-        else:
+        elif label not in self.answered:  # the chapter's own answer cell stays
             self.cells.append(answer_markdown_cell(label))
         self.region = None
 
