@@ -63,7 +63,20 @@ def chapter_section(stem, module_name):
         kind = KIND_NAMES.get(ex.kind, ex.kind)
         cells = [ex.label, ex.title, kind, ex.difficulty, ex.minutes, ex.points]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    return lines + [""]
+    return lines + [""] + rubrics(exs.values())
+
+
+def rubrics(exs):
+    """The rubric of each written exercise, as the grader shows it beside the answers."""
+    lines = []
+    for ex in exs:
+        if ex.kind == "written" and getattr(ex, "rubric", ""):
+            rubric = " ".join(str(ex.rubric).split())
+            lines += [
+                f"Rubric for {ex.label} ({ex.title}, {ex.points} points): {rubric}",
+                "",
+            ]
+    return lines
 
 
 def markdown(chapters_dir):

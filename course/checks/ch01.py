@@ -285,3 +285,20 @@ EXERCISES = [
         points=2,
     ),
 ]
+
+# The instructor guide's planning data for this chapter (tools/planning.py).
+PLANNING = {
+    "objectives": [
+        "compute a neuron's output as a weighted sum plus a bias passed "
+        "through an activation",
+        "state the common activation functions and their derivatives",
+        "apply the perceptron learning rule by hand and in code, with the "
+        "convention hardlim(0) = 1",
+        "state the convergence theorem with its normalised margin, and explain "
+        "why XOR defeats one perceptron",
+        "train a sigmoid neuron by gradient descent and match it in PyTorch and Keras",
+    ],
+    "prerequisites": ["dot products", "derivatives of exp and of products"],
+    "lecture_minutes": 90,
+    "lab_minutes": 90,
+}

@@ -319,3 +319,22 @@ EXERCISES = [
         points=3,
     ),
 ]
+
+# The instructor guide's planning data for this chapter (tools/planning.py).
+PLANNING = {
+    "objectives": [
+        "write a dense layer as Z = A W + b, A = f(Z), with the shapes of a batch",
+        "compute the forward pass of a small network by hand and check it "
+        "against mlplib, PyTorch and Keras",
+        "show that a network without non-linear activations collapses to one "
+        "affine map",
+        "explain with decision regions what a second hidden layer adds",
+        "count a network's parameters",
+    ],
+    "prerequisites": [
+        "matrix products and their shapes",
+        "the neuron and activations of the perceptron chapter",
+    ],
+    "lecture_minutes": 90,
+    "lab_minutes": 90,
+}

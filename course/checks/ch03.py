@@ -458,3 +458,17 @@ EXERCISES = [
 ]
 
 __all__ = ["EXERCISES", "Feedback"]
+
+# The instructor guide's planning data for this chapter (tools/planning.py).
+PLANNING = {
+    "objectives": [
+        "apply the chain rule on a computational graph, gate by gate",
+        "derive and compute the backward pass of a dense network in matrix form",
+        "compare forward-mode and reverse-mode differentiation by their cost",
+        "explain why weights start random and why training can stall",
+        "verify gradients with finite differences",
+    ],
+    "prerequisites": ["the chain rule", "the forward pass in matrix form"],
+    "lecture_minutes": 120,
+    "lab_minutes": 120,
+}

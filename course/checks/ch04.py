@@ -489,3 +489,18 @@ EXERCISES = [
         points=3,
     ),
 ]
+
+# The instructor guide's planning data for this chapter (tools/planning.py).
+PLANNING = {
+    "objectives": [
+        "relate the stable learning rate to the curvature of the loss",
+        "write momentum, Nesterov, AdaGrad, RMSprop, Adam, Nadam and AdamW as "
+        "update rules",
+        "derive Adam's bias correction and explain decoupled weight decay",
+        "compare full-batch, stochastic and mini-batch gradient descent",
+        "map each update rule onto PyTorch's and Keras's implementations",
+    ],
+    "prerequisites": ["gradients of a loss (backpropagation chapter)"],
+    "lecture_minutes": 120,
+    "lab_minutes": 90,
+}

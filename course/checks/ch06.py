@@ -239,3 +239,18 @@ EXERCISES = [
         points=3,
     ),
 ]
+
+# The instructor guide's planning data for this chapter (tools/planning.py).
+PLANNING = {
+    "objectives": [
+        "count the flops and words moved of BLAS levels 1, 2 and 3 and their intensity",
+        "measure GEMM speed and memory bandwidth and place them against the "
+        "theoretical peak",
+        "explain blocking for caches with the roofline model",
+        "time CPU and GPU code correctly (warm-up, synchronisation, transfers)",
+        "count the flops one training step of an MLP executes",
+    ],
+    "prerequisites": ["matrix products", "the training step of the MNIST chapter"],
+    "lecture_minutes": 90,
+    "lab_minutes": 120,
+}

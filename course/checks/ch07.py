@@ -270,3 +270,23 @@ EXERCISES = [
         points=3,
     ),
 ]
+
+# The instructor guide's planning data for this chapter (tools/planning.py).
+PLANNING = {
+    "objectives": [
+        "show that averaging per-worker gradients gives the gradient of the "
+        "global batch",
+        "train with mlplib on several processes with torch.distributed and all-reduce",
+        "describe ring, tree and reduce-broadcast all-reduce and count the "
+        "data each sends",
+        "measure and fit the alpha-beta cost model and predict where "
+        "communication dominates",
+        "apply the linear learning-rate scaling rule with warm-up",
+    ],
+    "prerequisites": [
+        "the training loop (MNIST chapter)",
+        "the cost of a matrix product (BLAS chapter)",
+    ],
+    "lecture_minutes": 90,
+    "lab_minutes": 120,
+}
