@@ -67,7 +67,7 @@ def chapter_section(stem, module_name):
 
 
 def rubrics(exs):
-    """The rubric of each written exercise, as the grader shows it beside the answers."""
+    """Each written exercise's rubric, as the grader shows it beside the answers."""
     lines = []
     for ex in exs:
         if ex.kind == "written" and getattr(ex, "rubric", ""):
