@@ -226,24 +226,38 @@ def measure(name, sizes, batch, n, n_threads, repeats):
 
 
 def gemm_peak(n_threads):
-    """Best float32 GEMM rate (GFLOP/s) of NumPy at N = 2000 and 4000, 3 repeats
-    each."""
-    set_threads(n_threads)
-    best = 0.0
-    for N in (2000, 4000):
-        A = np.random.default_rng(0).random((N, N), dtype=np.float32)
-        B = np.random.default_rng(1).random((N, N), dtype=np.float32)
-        A @ B
-        for _ in range(3):
-            t = time.perf_counter()
-            A @ B
-            best = max(best, 2 * N**3 / (time.perf_counter() - t) / 1e9)
-    return best
+    """The float32 GEMM peak that bounds every rate of the run: the best over square
+    sizes and every matrix product the configurations' training steps execute, on
+    ``n_threads`` and on one thread (``mlplib.measure.gemm_peak``)."""
+    from mlplib import flops, measure
+
+    shapes = sorted(
+        {
+            s
+            for sizes, batch in CONFIGS
+            for *_, s in flops.training_matmuls(sizes, batch)
+        }
+    )
+    threads = tuple(dict.fromkeys((n_threads, 1)))
+    return measure.gemm_peak(
+        shapes, squares=(1000, 2000, 4000), dtype="float32", threads=threads
+    )["gflops"]
+
+
+def theoretical_gflops():
+    """cores x clock x float32 flops per cycle, from /proc/cpuinfo (None if unknown)."""
+    from mlplib import hardware
+
+    try:
+        return hardware.theoretical_peak("float32")["gflops"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def epoch_flops(sizes, batch, n):
-    """Counted flops of one epoch: GEMMs forward (2 N n_in n_out) and backward (twice
-    that), plus biases."""
+    """Flops one epoch executes (``mlplib.flops.mlp_flops``): the forward and backward
+    matrix products a training step runs (no input gradient of the first layer), plus
+    the biases."""
     from mlplib.flops import mlp_flops
 
     total = 0
@@ -323,7 +337,12 @@ def main(argv=None):
         f"threads {args.threads} (BLAS, torch intra/inter-op, TF intra/inter-op); "
         f"samples per epoch {args.samples}"
     )
-    print(f"measured float32 GEMM peak (NumPy, N=2000/4000): {peak:.1f} GFLOP/s")
+    theory = theoretical_gflops()
+    print(
+        f"float32 GEMM peak measured in this run (squares and the training shapes, "
+        f"{args.threads} and 1 threads): {peak:.1f} GFLOP/s; theoretical: "
+        + (f"{theory:.1f} GFLOP/s" if theory else "unknown (no clock reported)")
+    )
     print(
         f"s/epoch: fastest of {args.repeats} epochs; memory: peak RSS of a fresh "
         "child process during the epochs, "
