@@ -1,6 +1,7 @@
 # Neural Networks from Scratch: every command creates .venv when it is missing.
 #   make book     build the HTML book (offline, warnings are errors) into _build/html
 #   make test     unit tests + strict nbval on every notebook + browser tests
+#   make test-slow  the tests that train to an accuracy target (MNIST)
 #   make test-portable  strict nbval again with one thread and with oneMKL limited to AVX2
 #   make execute  re-execute every notebook in place (NB=path for one)
 #   make nbval    strict nbval on the notebooks (NB=path for one)
@@ -20,7 +21,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: test-portable nbval book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
+.PHONY: test-slow test-portable nbval book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
 
 install: $(STAMP)
 
@@ -39,8 +40,12 @@ book: $(STAMP) $(MATHJAX)
 	@echo "Book: $(CURDIR)/_build/html/index.html"
 
 test: book
-	$(BIN)/python -m pytest tests chapters --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests chapters -m "not slow" --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+# Tests that train to an accuracy target (minutes); CI runs them after make test.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest tests -m slow -p no:cacheprovider -q
 
 # Portability: every chapter again under strict nbval with one thread, then with PyTorch's
 # oneMKL restricted to AVX2. The stored outputs must not depend on either (CONTRIBUTING).
