@@ -30,6 +30,17 @@ def hand_within(got, expected):
     )
 
 
+def near(got, candidate):
+    """True when ``got`` has ``candidate``'s shape and agrees with it to four
+    significant figures: how a diagnosis recognises a likely mistake's value."""
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    candidate = np.asarray(candidate, dtype=float)
+    return got.shape == candidate.shape and bool(np.all(hand_within(got, candidate)))
+
+
 def code_within(got, expected):
     """True where ``got`` agrees with ``expected`` to 1e-8 (relative above 1)."""
     return np.abs(got - expected) <= 1e-8 * np.maximum(1.0, np.abs(expected))

@@ -44,6 +44,7 @@ from course.verdict import (
     code_verdict,
     expect_code,
     expect_hand,
+    near,
     value_verdict,
     verdict_line,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "exercise_data",
     "expect_code",
     "expect_hand",
+    "near",
     "use_variant",
     "variant_rng",
 ]

@@ -6,7 +6,7 @@ shows an expected value.
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_hand
+from course.checks import Code, Feedback, Value, Written, expect_hand, near
 from mlplib import activations
 from mlplib.perceptron import Perceptron, perceptron_rule
 
@@ -18,15 +18,6 @@ GATES = {  # gates a single perceptron can compute, other than AND, OR and NAND
     "x1 OR NOT x2": [1.0, 0.0, 1.0, 1.0],
     "NOT x1 OR x2": [1.0, 1.0, 0.0, 1.0],
 }
-
-
-def near(got, candidate):
-    """True when ``got`` has ``candidate``'s shape and matches it to 4 figures."""
-    got = np.asarray(got, dtype=float)
-    candidate = np.asarray(candidate, dtype=float)
-    return got.shape == candidate.shape and np.allclose(
-        got, candidate, rtol=5e-4, atol=5e-5
-    )
 
 
 # --- ch01-ex1: a layer of two sigmoid neurons, by hand --------------------------------

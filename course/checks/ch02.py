@@ -7,7 +7,7 @@ which are the book version's inputs of ch02-ex1.
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand
+from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand, near
 from mlplib import Sequential, activations
 from mlplib.layers import dense_forward
 
@@ -21,18 +21,6 @@ WORKED = {
     "bias_2": [-0.2270],
 }
 SHAPES = {"weight_0": (3, 2), "weight_1": (2, 3), "weight_2": (1, 2)}
-
-
-def near(got, candidate):
-    """True when ``got`` has ``candidate``'s shape and matches it to 4 figures."""
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    candidate = np.asarray(candidate, dtype=float)
-    return got.shape == candidate.shape and np.allclose(
-        got, candidate, rtol=5e-4, atol=5e-5
-    )
 
 
 # --- ch02-ex1: the worked network on a new input, by hand -----------------------------

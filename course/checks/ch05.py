@@ -6,23 +6,11 @@ shows an expected value.
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand
+from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand, near
 from mlplib import Sequential, data, optim, train
 from mlplib.datasets import load_mnist
 
 CE = "categorical_cross_entropy"
-
-
-def near(got, candidate):
-    """True when ``got`` has ``candidate``'s shape and matches it to 4 figures."""
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    candidate = np.asarray(candidate, dtype=float)
-    return got.shape == candidate.shape and np.allclose(
-        got, candidate, rtol=5e-4, atol=5e-5
-    )
 
 
 def shape_of(value):

@@ -6,19 +6,8 @@ no message shows an expected value.
 
 import numpy as np
 
-from course.checks import Code, Value, Written, expect_hand
+from course.checks import Code, Value, Written, expect_hand, near
 from mlplib import blocked, flops
-
-
-def near(got, candidate):
-    """True when ``got`` matches ``candidate`` to 4 significant figures."""
-    try:
-        got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    candidate = np.asarray(candidate, dtype=float)
-    return got.shape == candidate.shape and np.allclose(got, candidate, rtol=5e-4)
-
 
 # --- ch06-ex1: intensity of the three levels ------------------------------------------
 
