@@ -7,6 +7,8 @@ many page tests did not run and how to install what they need.
 
 import os
 
+import pytest
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # else TF 2.21 prints a oneDNN notice to stderr
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -32,3 +34,14 @@ def pytest_terminal_summary(terminalreporter):
             yellow=True,
             bold=True,
         )
+
+
+@pytest.fixture
+def variant(request):
+    """Exercise checks use the inputs of ``request.param`` (None: the book's), then the
+    book's again (tests/test_checks_chNN.py)."""
+    from course.checks import use_variant
+
+    use_variant(request.param)
+    yield request.param
+    use_variant(None)

@@ -4,30 +4,13 @@ expected value, variants differ from the book's."""
 
 import numpy as np
 import pytest
+from check_helpers import inputs, message
 
-from course.checks import evaluate, use_variant
 from course.exercise import find, variant_rng
 from mlplib import activations
 from mlplib.perceptron import Perceptron, perceptron_rule
 
 VARIANTS = [None, "s1", "s2", "s3", "s4"]
-
-
-def message(label, **answers):
-    feedback = evaluate(label, answers)
-    return None if feedback is None else feedback.text()
-
-
-def inputs(label, variant=None):
-    return find(label).inputs(variant)
-
-
-@pytest.fixture
-def variant(request):
-    """Check answers against the inputs of ``request.param`` (None: the book's)."""
-    use_variant(request.param)
-    yield request.param
-    use_variant(None)
 
 
 def shown(values):

@@ -4,28 +4,12 @@ message shows an expected value, variants differ from the book's."""
 
 import numpy as np
 import pytest
+from check_helpers import inputs, message
 
-from course.checks import evaluate, use_variant
 from course.exercise import find, variant_rng
 from mlplib import Sequential
 
 VARIANTS = [None, "s1", "s2", "s3"]
-
-
-def message(label, **answers):
-    feedback = evaluate(label, answers)
-    return None if feedback is None else feedback.text()
-
-
-def inputs(label, variant=None):
-    return find(label).inputs(variant)
-
-
-@pytest.fixture
-def variant(request):
-    use_variant(request.param)
-    yield request.param
-    use_variant(None)
 
 
 def forward(d):
