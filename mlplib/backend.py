@@ -5,7 +5,7 @@ their namespace ``xp`` and calls ``xp.exp``, ``xp.sum``, ... on it. For NumPy ar
 that namespace is NumPy itself (NumPy 2 implements the standard); for anything else
 (PyTorch tensors, CuPy arrays, array-api-strict)
 `array-api-compat <https://data-apis.org/array-api-compat/>`_ supplies it. That is what
-lets Chapter 6 run the same MLP on a GPU.
+lets Chapter 7 run the same MLP on a GPU.
 """
 
 import numpy as np

@@ -87,7 +87,7 @@ PRINTED = [
     adam.Nadam.update,
     data.minibatches,
     schedules.ReduceLROnPlateau.update,
-    # Chapter 6: matrix multiply by hand
+    # Chapter 7: matrix multiply by hand
     blocked.naive_matmul,
     blocked.blocked_matmul,
 ]

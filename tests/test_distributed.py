@@ -132,7 +132,7 @@ def _body_calls(f):
 
 
 def test_the_printed_functions_are_the_math():
-    """Chapter 7 prints allreduce_gradients (one screen, no checks) and fit (a loop
+    """Chapter 8 prints allreduce_gradients (one screen, no checks) and fit (a loop
     that checks its inputs once, before training, and nothing inside the loop)."""
     node, checks, calls = _body_calls(distributed.allreduce_gradients)
     assert node.end_lineno - node.lineno + 1 <= 17

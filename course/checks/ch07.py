@@ -1,257 +1,228 @@
-"""Exercises of the data-parallel chapter: inputs, checks and diagnoses.
+"""Exercises of the BLAS and GPU chapter: inputs, checks and diagnoses.
 
-Expected values come from mlplib.distributed (the ring schedule, the words sent, the
-combined gradient, the ring's α-β time) applied to each exercise's own inputs; no
-message shows an expected value.
+Expected values come from mlplib.flops and mlplib.blocked on each exercise's own inputs;
+no message shows an expected value.
 """
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand, near
-from mlplib import distributed
-from mlplib.model import Sequential
+from course.checks import Code, Value, Written, expect_hand, near
+from mlplib import blocked, flops
 
-# --- ch07-ex1: a ring all-reduce of 3 ranks by hand -----------------------------------
+# --- ch07-ex1: intensity of the three levels ------------------------------------------
 
 
 def ex1_data(rng):
-    if rng is None:
-        vectors = [[1, 2, 3, 4, 5, 6], [10, 20, 30, 40, 50, 60], [7, 0, -1, 2, 8, 3]]
-        return {"vectors": np.array(vectors, dtype=float)}
-    return {"vectors": rng.integers(-9, 10, (3, 6)).astype(float)}
+    return {"n": 1000 if rng is None else int(rng.integers(50, 5000))}
 
 
-def _reduce_scatter(vectors):
-    """Each rank's buffer after the reduce-scatter phase (the ring schedule's first
-    p - 1 steps, followed as the ranks would)."""
-    bufs = np.array(vectors, dtype=float)
-    p = len(bufs)
-    for step in distributed.ring_schedule(p)[: p - 1]:
-        messages = [
-            (dst, c, bufs[src, 2 * c : 2 * c + 2].copy()) for _, src, dst, c in step
-        ]
-        for dst, c, values in messages:
-            bufs[dst, 2 * c : 2 * c + 2] += values
-    return bufs
+def ex1(data, q_axpy, q_gemv, q_gemm):
+    n = data["n"]
+    rows = {r["operation"]: r for r in flops.blas_table(n)}
 
-
-def ex1(data, finished, sent):
-    v = np.asarray(data["vectors"], dtype=float)
-    bufs = _reduce_scatter(v)
-    expected = np.array([bufs[r, 2 * ((r + 1) % 3) :][:2] for r in range(3)])
-    total = v.sum(axis=0).reshape(3, 2)
-
-    def diagnose_finished(got, exp):
-        got_arr = np.asarray(got, dtype=float) if got is not None else None
-        if got_arr is None or got_arr.shape != (3, 2):
+    def axpy_hint(got, expected):
+        if near(got, 2 / 5):
             return (
-                "finished has one row per rank and one column per chunk value: (3, 2)."
+                "That counts two passes; the routine reads x and y and writes y once."
             )
-        if near(got_arr, total):
-            return (
-                "Row r holds chunk r; after the reduce-scatter rank r holds chunk "
-                "(r + 1) mod 3 complete."
-            )
-        if near(got_arr, total[[2, 0, 1]]):
-            return "Check the direction: rank r sends to rank (r + 1) mod 3."
-        if np.allclose(np.sort(got_arr.ravel()), np.sort(exp.ravel())):
-            return "The values are right but not in rank order."
-        return "Follow the schedule step by step; each step adds one received chunk."
+        if near(got, 1 / expected):
+            return "Intensity is flops per word, not words per flop."
+        return "AXPY does n multiplications and n additions on 3n words."
 
-    expect_hand("finished", finished, expected, diagnose_finished)
-    words = distributed.words_sent(v.shape[1], 3, "ring")
+    def gemv_hint(got, expected):
+        if near(got, 2 * n * n / (n * n)):
+            return "Count x and y as well as A: y is read and written."
+        return "GEMV does 2 n^2 flops; it reads A and x and reads and writes y."
 
-    def diagnose_sent(got, exp):
-        if near(got, exp / 2):
-            return "Count both phases, reduce-scatter and all-gather."
-        if near(got, 2 * v.shape[1]) or near(got, 4 * v.shape[1]):
-            return "Each step sends one chunk of n/p values, not the whole vector."
-        return "2(p - 1) steps, one chunk of n/p values each."
+    def gemm_hint(got, expected):
+        if near(got, 2 * n**3 / (3 * n * n)):
+            return "C is read as well as written in C = AB + C: 4 n^2 words."
+        if near(got, n**3 / (4 * n * n)):
+            return "Each entry of C takes n multiplications and n additions."
+        return "GEMM does 2 n^3 flops on 4 n^2 words."
 
-    expect_hand("sent", sent, words, diagnose_sent)
+    expect_hand("q_axpy", q_axpy, rows["axpy"]["intensity"], axpy_hint)
+    expect_hand("q_gemv", q_gemv, rows["gemv"]["intensity"], gemv_hint)
+    expect_hand("q_gemm", q_gemm, rows["gemm"]["intensity"], gemm_hint)
 
 
-# --- ch07-ex2: bytes per rank and step ------------------------------------------------
+# --- ch07-ex2: the flops a training step executes -------------------------------------
 
 
 def ex2_data(rng):
     if rng is None:
-        return {"sizes": [784, 256, 256, 10], "p": 8, "bytes_per_value": 4}
-    hidden = [int(n) for n in rng.choice([64, 128, 256, 512], 2)]
+        return {"sizes": [784, 16, 16, 10], "batch": 10}
+    hidden = [int(h) for h in rng.integers(8, 129, int(rng.integers(1, 4)))]
+    return {"sizes": [784, *hidden, 10], "batch": int(rng.choice([10, 32, 64, 128]))}
+
+
+def ex2(data, flops_per_step, skipped, share):
+    sizes, N = data["sizes"], data["batch"]
+    rows = flops.mlp_flops(sizes, N)
+    step = flops.step_flops(rows)
+    with_dx = flops.step_flops(flops.mlp_flops(sizes, N, input_grad=True))
+
+    def step_hint(got, expected):
+        if near(got, with_dx):
+            return "Training skips the first layer's gradient with respect to X."
+        gemm = sum(r["forward_gemm"] + r["backward_gemm"] for r in rows)
+        if near(got, gemm):
+            return "Add the bias (N n_out) and its gradient (N n_out) of each layer."
+        return "Per layer: forward 2 N n_in n_out, one or two backward GEMMs, biases."
+
+    def skipped_hint(got, expected):
+        if near(got, expected / 2):
+            return (
+                "A product of (N x n_out) and (n_out x n_in) does 2 N n_out n_in flops."
+            )
+        return "The skipped product is dX = dZ W^T of the first layer."
+
+    expect_hand("flops_per_step", flops_per_step, step, step_hint)
+    expect_hand("skipped", skipped, with_dx - step, skipped_hint)
+    expect_hand(
+        "share",
+        share,
+        flops.gemm_share(rows),
+        lambda got, exp: "A fraction between 0 and 1." if got > 1 else None,
+    )
+
+
+# --- ch07-ex3: choosing a block size --------------------------------------------------
+
+
+def ex3_data(rng):
+    if rng is None:
+        return {"cache_kib": 32, "itemsize": 8, "blocks_per_side": 28}
     return {
-        "sizes": [784] + hidden + [10],
-        "p": int(rng.choice([4, 8, 16, 32, 64])),
-        "bytes_per_value": int(rng.choice([2, 4, 8])),
+        "cache_kib": int(rng.choice([32, 48, 64])),
+        "itemsize": int(rng.choice([4, 8])),
+        "blocks_per_side": int(rng.integers(10, 40)),
     }
 
 
-def ex2(data, n_params, bytes_sent):
-    sizes, p, size = data["sizes"], data["p"], data["bytes_per_value"]
-    n = Sequential.from_sizes(sizes, None).n_params
-    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+def ex3(data, b, q):
+    words = data["cache_kib"] * 1024 // data["itemsize"]
+    best = blocked.best_block_size(words)
+    n = best * data["blocks_per_side"]
 
-    def diagnose_n(got, exp):
-        if near(got, weights):
-            return "Count the biases too: n_l per layer."
-        return "Layer l has an n_{l-1} x n_l weight matrix and n_l biases."
+    def b_hint(got, expected):
+        if near(got, int(np.sqrt(words))):
+            return "Three blocks (of A, B and C) must fit: 3 b^2 <= M."
+        if near(got, int(np.sqrt(data["cache_kib"] * 1024 / 3))):
+            return "M counts numbers (words), not bytes: divide by the item size."
+        return "The largest integer b with 3 b^2 <= M, M the cache size in words."
 
-    expect_code("n_params", n_params, n, diagnose_n)  # a count is exact
-    expected = distributed.words_sent(n, p, "ring") * size
+    def q_hint(got, expected):
+        if near(got, best):
+            return "q is about b; the exact count m = (2N + 2) n^2 gives a bit less."
+        return "q = f / m with f = 2 n^3 and m = (2N + 2) n^2, N = n / b."
 
-    def diagnose_bytes(got, exp):
-        if near(got, exp / size):
-            return "That is a number of values; multiply by the bytes per value."
-        if near(got, n * size):
-            return "The ring sends 2(p - 1)/p of the vector per rank, not the vector."
-        if near(got, exp / 2):
-            return "Count both phases, reduce-scatter and all-gather."
-        if near(got, 2 * (p - 1) * n * size):
-            return "Each of the 2(p - 1) steps sends one chunk, n/p values."
-        return "bytes = 2 (p - 1) / p x n_params x bytes per value."
-
-    expect_hand("bytes_sent", bytes_sent, expected, diagnose_bytes)
+    expect_hand("b", b, best, b_hint)
+    expect_hand("q", q, blocked.blocked_traffic(n, best)["q"], q_hint)
 
 
-# --- ch07-ex3: gradient averaging, in code --------------------------------------------
+# --- ch07-ex4: a flop counter for a training step (code) ------------------------------
 
 
-def ex3_cases(rng):
-    p = int(rng.integers(2, 6))
-    n = int(rng.integers(3, 12))
-    counts = rng.integers(1, 40, p)
-    counts[rng.integers(0, p)] += int(rng.integers(5, 30))  # shards of unequal size
-    G = rng.normal(size=(p, n))
-    if p > 2 and rng.random() < 0.5:  # a rank without samples: a zero row
-        counts[-1], G[-1] = 0, 0.0
-    return {"G": G, "counts": [int(c) for c in counts]}
+def ex4_cases(rng):
+    sizes = [int(s) for s in rng.integers(1, 300, int(rng.integers(2, 6)))]
+    return {"sizes": sizes, "batch": int(rng.integers(1, 257))}
 
 
-def ex3_reference(G, counts):
-    return distributed.combine_gradients(list(np.asarray(G)), counts)
+def ex4_reference(sizes, batch):
+    rows = flops.mlp_flops(sizes, batch)
+    return np.array([[r["forward_gemm"], r["backward_gemm"]] for r in rows], float)
 
 
-def ex3_diagnose(got, expected, case):
-    G, counts = np.asarray(case["G"]), np.asarray(case["counts"], dtype=float)
-    got_arr = np.asarray(got, dtype=float)
-    if got_arr.shape != expected.shape:
-        return "Return one gradient of shape (n,): combine the rows of G."
-    if near(got_arr, G.mean(axis=0)):
-        return "That is the plain mean: weight each rank by its number of samples."
-    if near(got_arr, G.sum(axis=0)):
-        return "That is the sum of the ranks' gradients; it must be a weighted mean."
-    if near(got_arr, counts @ G):
-        return "Divide by the total number of samples."
-    if near(got_arr, counts @ G / len(counts)):
-        return "Divide by the number of samples, not by the number of ranks."
+def ex4_diagnose(got, expected, case):
+    got = np.asarray(got, dtype=float)
+    if got.shape == expected.T.shape and (
+        got.shape != expected.shape or np.allclose(got, expected.T)
+    ):
+        return "Return one row per layer: [forward, backward]."
+    if got.shape != expected.shape:
+        return "Return an array of shape (number of layers, 2)."
+    if np.allclose(got, expected / 2):
+        return "A multiply and an add per term: 2 m k n flops for (m, k) @ (k, n)."
+    if np.allclose(got[1:], expected[1:]) and np.isclose(got[0, 1], 2 * expected[0, 1]):
+        return "The first layer executes no dX = dZ W^T during training."
+    if np.allclose(got[:, 1], got[:, 0]):
+        return "Backward has two products per layer (dW and dX), except in layer 0."
     return None
 
 
-# --- ch07-ex4: where communication catches up -----------------------------------------
+# --- EXERCISES ------------------------------------------------------------------------
 
-
-def ex4_data(rng):
-    if rng is None:
-        return {"alpha": 20e-6, "bandwidth": 1.25e9, "n_bytes": 1077288, "T_c": 0.05}
-    return {
-        "alpha": float(rng.choice([2e-6, 5e-6, 20e-6, 50e-6])),
-        "bandwidth": float(rng.choice([1.25e9, 12.5e9, 50e9])),
-        "n_bytes": int(rng.choice([52008, 1077288, 4 * 10**6])),
-        "T_c": float(rng.choice([0.002, 0.01, 0.05])),
-    }
-
-
-def _ring(data, p):
-    beta = 1 / data["bandwidth"]
-    return distributed.allreduce_time(data["n_bytes"], p, data["alpha"], beta)
-
-
-def ex4(data, p_star, p_min):
-    a, nb, Tc = data["alpha"], data["n_bytes"] / data["bandwidth"], data["T_c"]
-    qa, qb, qc = 2 * a, 2 * nb - 2 * a - Tc, -2 * nb
-    root = (-qb + np.sqrt(qb**2 - 4 * qa * qc)) / (2 * qa)
-    if abs(_ring(data, root) - Tc) > 1e-9 * Tc:  # the root solves T_ring(p) = T_c
-        raise Feedback("internal: the quadratic's root does not solve the model")
-
-    def diagnose(got, exp):
-        try:
-            g = float(got)
-        except (TypeError, ValueError):
-            return "p_star is one number."
-        if near(g, Tc / (2 * a)):
-            return "Keep the bandwidth term 2 (p - 1)/p n beta as well."
-        if near(g, Tc / (2 * a) + 1):
-            return "Keep the bandwidth term 2 (p - 1)/p n beta as well."
-        return "Multiply T_ring(p) = T_c by p and take the positive root."
-
-    expect_hand("p_star", p_star, root, diagnose)
-    smallest = int(np.ceil(root))
-    while _ring(data, smallest - 1) >= Tc:  # guard the rounding at an integer root
-        smallest -= 1
-
-    def diagnose_min(got, exp):
-        if near(got, exp - 1):
-            return "At that p communication is still shorter: round up."
-        return "The smallest whole p at or above p_star."
-
-    expect_code("p_min", p_min, smallest, diagnose_min)
-
+EX5_RUBRIC = (
+    "Rates computed as 2 N^3 / time of the fastest of at least 5 timed runs after a "
+    "warm-up, "
+    "for both precisions at each size; states which precision is faster and the ratio "
+    "measured (about 2 at large N); explains why: a vector register and an FMA "
+    "instruction hold twice as many float32 as float64 numbers, so the peak doubles, "
+    "and each number moved is half the bytes; notes that at small N the call overhead "
+    "hides the difference."
+)
+EX6_RUBRIC = (
+    "Intensity of the (10 x 784) @ (784 x 16) product: 2*10*784*16 flops over "
+    "(10*784 + 784*16 + 10*16) * 4 bytes, about 3.05 flops per byte in float32; its "
+    "roof here is min(peak, q x bandwidth) with the measured STREAM bandwidth, well "
+    "below the GEMM peak, so it is memory-bound (and in practice bound by call "
+    "overhead); a GPU has a higher roof but each of the 6,000 steps of an epoch pays "
+    "kernel launches and synchronisation, so it gains little; the batch at which the "
+    "product's intensity crosses the ridge point P / bandwidth, found from the formula."
+)
 
 EXERCISES = [
     Value(
         "ch07-ex1",
         check=ex1,
         data=ex1_data,
-        title="A ring all-reduce by hand",
+        title="Intensity of the three levels",
         difficulty="warm-up",
-        minutes=15,
+        minutes=10,
         points=1,
     ),
     Value(
         "ch07-ex2",
         check=ex2,
         data=ex2_data,
-        title="Bytes per step",
-        difficulty="warm-up",
-        minutes=10,
-        points=1,
+        title="The flops of a training step",
+        difficulty="core",
+        minutes=15,
+        points=2,
+    ),
+    Value(
+        "ch07-ex3",
+        check=ex3,
+        data=ex3_data,
+        title="Choosing a block size",
+        difficulty="core",
+        minutes=15,
+        points=2,
     ),
     Code(
-        "ch07-ex3",
-        name="average_gradients",
-        cases=ex3_cases,
-        reference=ex3_reference,
-        diagnose=ex3_diagnose,
-        n_cases=5,
-        title="Gradient averaging in the training loop",
+        "ch07-ex4",
+        name="step_gemm_flops",
+        cases=ex4_cases,
+        reference=ex4_reference,
+        diagnose=ex4_diagnose,
+        title="A flop counter for a training step",
         difficulty="core",
         minutes=20,
         points=3,
     ),
-    Value(
-        "ch07-ex4",
-        check=ex4,
-        data=ex4_data,
-        title="When does communication catch up?",
+    Written(
+        "ch07-ex5",
+        title="Single and double precision",
+        rubric=EX5_RUBRIC,
         difficulty="core",
         minutes=20,
         points=2,
     ),
     Written(
-        "ch07-ex5",
-        title="Ring or tree?",
-        rubric=(
-            "(1) For p = 8: ring 14 alpha + (14/8) n beta, tree 2 log2(8) = 6 steps, "
-            "6 (alpha + n beta); equal at 8 alpha = 4.25 n beta, n* = (8/4.25) "
-            "alpha/beta, about 1.88 alpha/beta; tree below, ring above. (2) alpha/beta "
-            "= 20 us x 1.25 GB/s = 25,000 bytes, n* about 47 KB; the 52 KB gradient of "
-            "784-16-16-10 sits at the crossover (either is acceptable if argued), the "
-            "1.08 MB of 784-256-256-10 calls for the ring. (3) Cutting the message "
-            "into k chunks that follow each other down the tree: time about "
-            "(log2 p + k)(alpha + n beta / k); latency grows with log p (plus k), "
-            "the bandwidth part tends to n beta as k grows, as for the ring. Full "
-            "marks: the crossover derived, both networks classified, the pipelining "
-            "argued with the cost expression."
-        ),
+        "ch07-ex6",
+        title="A small network on the roofline",
+        rubric=EX6_RUBRIC,
         difficulty="stretch",
         minutes=30,
         points=3,
@@ -261,19 +232,14 @@ EXERCISES = [
 # The instructor guide's planning data for this chapter (tools/planning.py).
 PLANNING = {
     "objectives": [
-        "show that averaging per-worker gradients gives the gradient of the "
-        "global batch",
-        "train with mlplib on several processes with torch.distributed and all-reduce",
-        "describe ring, tree and reduce-broadcast all-reduce and count the "
-        "data each sends",
-        "measure and fit the alpha-beta cost model and predict where "
-        "communication dominates",
-        "apply the linear learning-rate scaling rule with warm-up",
+        "count the flops and words moved of BLAS levels 1, 2 and 3 and their intensity",
+        "measure GEMM speed and memory bandwidth and place them against the "
+        "theoretical peak",
+        "explain blocking for caches with the roofline model",
+        "time CPU and GPU code correctly (warm-up, synchronisation, transfers)",
+        "count the flops one training step of an MLP executes",
     ],
-    "prerequisites": [
-        "the training loop (MNIST chapter)",
-        "the cost of a matrix product (BLAS chapter)",
-    ],
+    "prerequisites": ["matrix products", "the training step of the MNIST chapter"],
     "lecture_minutes": 90,
     "lab_minutes": 120,
 }

@@ -14,34 +14,34 @@ def book(label):
 
 
 def test_ex1_intensities_and_the_two_pass_diagnosis():
-    n = book("ch06-ex1")["n"]
+    n = book("ch07-ex1")["n"]
     right = {"q_axpy": 2 / 3, "q_gemv": 2 * n * n / (n * n + 3 * n), "q_gemm": n / 2}
-    assert message("ch06-ex1", **right) is None
-    text = message("ch06-ex1", **(right | {"q_axpy": 2 / 5}))
+    assert message("ch07-ex1", **right) is None
+    text = message("ch07-ex1", **(right | {"q_axpy": 2 / 5}))
     assert "q_axpy" in text and "two passes" in text and "0.666" not in text
-    text = message("ch06-ex1", **(right | {"q_gemm": 2 * n / 3}))
+    text = message("ch07-ex1", **(right | {"q_gemm": 2 * n / 3}))
     assert "C is read as well as written" in text and str(n / 2) not in text
 
 
 def test_ex2_executed_flops_and_the_input_gradient_diagnosis():
-    data = book("ch06-ex2")
+    data = book("ch07-ex2")
     rows = flops.mlp_flops(data["sizes"], data["batch"])
     step = flops.step_flops(rows)
     with_dx = flops.step_flops(flops.mlp_flops(data["sizes"], data["batch"], True))
     right = {"flops_per_step": step, "skipped": with_dx - step}
     right["share"] = flops.gemm_share(rows)
-    assert message("ch06-ex2", **right) is None
-    text = message("ch06-ex2", **(right | {"flops_per_step": with_dx}))
+    assert message("ch07-ex2", **right) is None
+    text = message("ch07-ex2", **(right | {"flops_per_step": with_dx}))
     assert "gradient with respect to X" in text and f"{step}" not in text
     assert "not answered yet" in message(
-        "ch06-ex2", flops_per_step=None, skipped=None, share=None
+        "ch07-ex2", flops_per_step=None, skipped=None, share=None
     )
 
 
 def test_ex3_block_size_diagnoses_bytes_and_three_blocks():
-    assert message("ch06-ex3", b=36, q=2 * 1008**3 / (58 * 1008**2)) is None
-    assert "Three blocks" in message("ch06-ex3", b=64, q=1.0)
-    assert "words" in message("ch06-ex3", b=104, q=1.0)
+    assert message("ch07-ex3", b=36, q=2 * 1008**3 / (58 * 1008**2)) is None
+    assert "Three blocks" in message("ch07-ex3", b=64, q=1.0)
+    assert "words" in message("ch07-ex3", b=104, q=1.0)
 
 
 def correct(sizes, batch):
@@ -63,15 +63,15 @@ def with_input_gradient(sizes, batch):
     ],
 )
 def test_ex4_code_exercise_on_hidden_cases(wrong, hint):
-    assert message("ch06-ex4", step_gemm_flops=correct) is None
-    text = message("ch06-ex4", step_gemm_flops=wrong)
+    assert message("ch07-ex4", step_gemm_flops=correct) is None
+    text = message("ch07-ex4", step_gemm_flops=wrong)
     assert hint in text and "expected" not in text
 
 
 def test_variants_differ_from_the_book():
     from course.exercise import variant_rng
 
-    for label in ("ch06-ex1", "ch06-ex2", "ch06-ex3"):
+    for label in ("ch07-ex1", "ch07-ex2", "ch07-ex3"):
         ex = find(label)
         variants = [repr(ex.data(variant_rng(f"s{i}", label))) for i in range(5)]
         assert any(v != repr(book(label)) for v in variants)
