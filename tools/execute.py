@@ -8,6 +8,10 @@ Runs each notebook in its own folder with the python3 kernel of this environment
 TF_CPP_MIN_LOG_LEVEL=3 (set by the Makefile) so TensorFlow's C++ log lines never reach a
 stored output. Timing metadata is not recorded, so re-running an unchanged chapter gives
 an unchanged file apart from genuinely varying outputs.
+
+A cell tagged ``check`` (an exercise's answer check) runs, but is stored without outputs
+or execution count: the book then shows no verdict the reader has not earned, and nbval
+runs it without comparing.
 """
 
 import os
@@ -17,6 +21,16 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
+
+CHECK_TAG = "check"
+
+
+def strip_verdicts(nb):
+    """Drop the stored outputs of every check cell (the code stays)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and CHECK_TAG in cell.metadata.get("tags", []):
+            cell.outputs = []
+            cell.execution_count = None
 
 
 def execute(path, timeout=1200):
@@ -29,6 +43,7 @@ def execute(path, timeout=1200):
         resources={"metadata": {"path": str(path.parent)}},
     )
     client.execute()
+    strip_verdicts(nb)
     nb.metadata.pop("widgets", None)
     nbformat.write(nb, path)
 
