@@ -1,7 +1,24 @@
-"""Helpers for the tests of the exercise checks (tests/test_checks_chNN.py)."""
+"""Helpers for the tests of the exercise checks (tests/test_checks_chNN.py).
 
-from course.checks import evaluate
-from course.exercise import find
+Each chapter's test feeds every exercise the right answer (rounded to four significant
+figures), each named mistake of its table (:func:`assert_rule_hints`,
+:func:`assert_code_hints`: the verdict is wrong, the hint is that mistake's, no message
+shows an expected value) and one wrong answer that no mistake explains (the general
+hint, naming no mistake).
+"""
+
+import re
+
+import numpy as np
+
+from course.checks import evaluate, use_variant
+from course.checks.kit import parts
+from course.exercise import find, variant_rng
+
+VARIANTS = [None, "s1", "s2", "s3", "s4"]
+NUMBER = re.compile(
+    r"(?<![\w.])[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
+)
 
 
 def message(label, **answers):
@@ -13,3 +30,126 @@ def message(label, **answers):
 def inputs(label, variant=None):
     """The exercise's inputs: the book's, or those of ``variant``."""
     return find(label).inputs(variant)
+
+
+def significant(token):
+    """How many significant digits a printed number ``token`` shows."""
+    mantissa = re.split("[eE]", token.lstrip("+-").replace(",", ""))[0]
+    return len(mantissa.replace(".", "").lstrip("0")) or 1
+
+
+def shows(text, value, digits=3):
+    """True when ``text`` prints ``value`` with at least ``digits`` significant digits
+    (rounded or cut at the digits printed, with or without thousands separators)."""
+    value = float(value)
+    for token in NUMBER.findall(text):
+        if significant(token) < digits:
+            continue
+        printed = float(token.replace(",", ""))
+        decimals = len(token.split(".")[1]) if "." in token and "e" not in token else 0
+        unit = 10.0**-decimals if "e" not in token.lower() else abs(printed) * 1e-3
+        if abs(printed - value) <= unit * (1 + 1e-9):  # rounded or truncated
+            return True
+    return False
+
+
+def leaked(text, expected, digits=3):
+    """The expected values (any structure) that ``text`` prints, as a list."""
+    values = []
+    for part in parts(expected).values():
+        try:
+            values += [float(v) for v in np.ravel(np.asarray(part, dtype=float))]
+        except (TypeError, ValueError):
+            continue
+    return [v for v in values if v not in (0.0, 1.0, -1.0) and shows(text, v, digits)]
+
+
+def four_figures(value):
+    """``value`` (a number or an array) rounded to four significant figures."""
+    arr = np.asarray(value, dtype=float)
+    rounded = np.vectorize(lambda v: float(f"{v:.4g}"))(arr) if arr.size else arr
+    return float(rounded) if arr.ndim == 0 else rounded
+
+
+def assert_rule_hints(label, variants=VARIANTS, unexplained=1.37):
+    """A numeric exercise made with ``kit.rule``: right answers pass, every mistake of
+    its table gets its own hint wherever it changes an answer, an answer no mistake
+    explains gets the general hint, no message leaks an expected value."""
+    ex = find(label)
+    table, fired = ex.check.mistakes, set()
+    for variant in variants:
+        use_variant(variant)
+        try:
+            d = ex.inputs(variant)
+            expected = ex.check.answer(d)
+            rounded = {k: four_figures(v) for k, v in expected.items()}
+            assert message(label, **rounded) is None, (label, variant)
+            assert message(label, **expected) is None
+            none = message(label, **dict.fromkeys(expected))
+            assert none == "not answered yet", none
+            for name, hint in table.hints.items():
+                with np.errstate(all="ignore"):
+                    wrong = expected | table.compute(d, name)
+                if not all(
+                    np.all(np.isfinite(np.asarray(v, float))) for v in wrong.values()
+                ):
+                    continue
+                text = message(label, **wrong)
+                if text is None:
+                    continue  # this mistake changes nothing on these inputs
+                assert hint in text, (label, variant, name, text)
+                assert not leaked(text, expected), (label, variant, name, text)
+                fired.add(name)
+            first = next(iter(expected))
+            off = expected | {first: np.asarray(expected[first], float) * unexplained}
+            text = message(label, **off)
+            assert text and not any(h in text for h in table.hints.values()), text
+            assert not leaked(text, expected), text
+        finally:
+            use_variant(None)
+    assert fired == set(table.hints), (label, set(table.hints) - fired)
+
+
+def with_parts(output, changed):
+    """``output`` with the items of ``changed`` (a dict part -> value) replaced."""
+    if not isinstance(changed, dict):
+        return changed
+    if not isinstance(output, tuple):
+        return changed.get("", output)
+    items = list(output)
+    for k, v in changed.items():
+        items[k] = v
+    return tuple(items)
+
+
+def assert_code_hints(label, unexplained=1.37):
+    """A code exercise made with ``kit.code_diagnosis``: the reference passes, each
+    mistake of its table gets its own hint, an output no mistake explains gets none."""
+    ex = find(label)
+    table = ex.diagnose.mistakes
+    assert message(label, **{ex.name: ex.reference}) is None
+    for name, hint in table.hints.items():
+
+        def wrong(name=name, **case):
+            return with_parts(ex.reference(**case), table.compute(case, name))
+
+        with np.errstate(all="ignore"):
+            text = message(label, **{ex.name: wrong})
+        assert text is not None and hint in text, (label, name, text)
+        assert "expected" not in text
+
+    def off(**case):
+        out = ex.reference(**case)
+        if isinstance(out, tuple):
+            return (np.asarray(out[0], float) * unexplained, *out[1:])
+        return np.asarray(out, float) * unexplained
+
+    text = message(label, **{ex.name: off})
+    assert text and not any(h in text for h in table.hints.values()), text
+
+
+def assert_variants_differ(labels, n=8):
+    for label in labels:
+        ex = find(label)
+        variants = [repr(ex.data(variant_rng(f"s{i}", label))) for i in range(n)]
+        assert any(v != repr(inputs(label)) for v in variants), label
