@@ -1,38 +1,59 @@
-"""The exercise check framework.
+"""The exercises' references and checks, one module per chapter (the grader's side).
 
-Usage, in a chapter module ``course/checks/chNN.py``::
+Every ``course/checks/chNN.py`` follows one template (``ch04.py`` is the model)::
 
-    from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand
+    # module docstring: "Exercises of the <topic> chapter: inputs, references, ..."
+    from course.checks import Code, Value, Written
+    from course.checks.kit import Mistakes, code_diagnosis, rule
 
-    def ex1_data(rng):      # rng None: the book's fixed inputs; a Generator: a variant
-        x = np.array([1.0, 3.0]) if rng is None else rng.integers(-3, 4, 2) * 1.0
-        return {"x": x}
+    # --- chNN-exK: <title> ---
+    def exK_data(rng):            # plain data; rng None: the book's inputs
+        return {"x": [1.0, 3.0] if rng is None else list(rng.integers(-3, 4, 2))}
 
-    def ex1(data, a):       # answers arrive as plain data; raise Feedback when wrong
-        expect_hand("a", a, mlplib.activations.sigmoid(data["x"]),
-                    diagnose=lambda got, exp: "Apply the sigmoid." if ... else None)
+    def exK_mistake(d, mistake=None):   # the reference, built on mlplib ...
+        x = np.asarray(d["x"]) * (-1 if mistake == "sign" else 1)  # ... or a mistake
+        return {"y": mlplib.activations.sigmoid(x)}                 # {answer: value}
+
+    EXK = Mistakes(exK_mistake, {"sign": "Check the sign of z."})   # name -> hint
+    EXK_GENERAL = {"y": "Apply the sigmoid to each entry."}        # names no mistake
+
+    # a code exercise: cases(rng) -> kwargs, reference(**case), a table on the case
+    def exJ_reference(X, W, b, mistake=None): ...
+    EXJ = Mistakes(lambda case, name: exJ_reference(**case, mistake=name), {...})
 
     EXERCISES = [
-        Value("ch01-ex1", check=ex1, data=ex1_data, title="...", difficulty="warm-up",
-              minutes=10, points=1),
-        Code("ch02-ex4", name="dense_forward", cases=cases, reference=reference,
-             diagnose=diagnose, title="...", minutes=20, points=3),
-        Written("ch02-ex6", title="...", rubric="what a full answer holds", points=2),
+        Value("chNN-exK", check=rule(exK_mistake, EXK, EXK_GENERAL), data=exK_data,
+              title=..., difficulty="warm-up", minutes=10, points=1, version=1),
+        Code("chNN-exJ", name="dense_forward", cases=..., reference=exJ_reference,
+             diagnose=code_diagnosis(EXJ, shape_hint), pure=True,
+             forbids=("mlplib.layers.dense_forward",), title=..., points=3),
+        Written("chNN-exW", title=..., rubric="what a full answer holds", points=2),
     ]
+    PLANNING = {"objectives": [...], "prerequisites": [...], "lecture_minutes": 90,
+                "lab_minutes": 90}
+
+Rules (see :mod:`course.checks.kit`): one tolerance policy (four significant figures
+for values; ``rule(..., exact=("n_params",))`` for counts stated as exact; 1e-8 for a
+code exercise's output); a hint names a mistake only when the answer matches that
+mistake and nothing the student got right contradicts it; no message contains an
+expected value; an answer still ``None`` gets only "not answered yet"; no assertion
+about the references at check time (``tests/test_checks_chNN.py`` holds them, and
+feeds every mistake of every table). A check whose exercise accepts many answers (a
+gate's weights) raises :class:`Feedback` itself. :func:`kit.default_answers` gives each
+chapter's answers on the book's inputs (a test keeps them out of the chapter's printed
+outputs).
 
 In a notebook::
 
     from course import check, exercise_data
     data = exercise_data("ch01-ex1")     # this notebook's inputs of the exercise
-    check("ch01-ex1", a=a)               # ✔ ch01-ex1: correct  /  ✘ ch01-ex1: <what>
+    check("ch01-ex1", y=y)               # ✔ ch01-ex1: correct  /  ✘ ch01-ex1: <what>
 
-Rules: ``expect_hand`` (four significant figures) and ``expect_code`` (1e-8) are the
-only tolerances; no message contains an expected value; an answer still ``None`` gets
-only "not answered yet". ``exercise_data`` gives the book's inputs unless the notebook
-was built for one student: the student edition's setup cell calls ``use_variant(...)``,
-and the ``COURSE_VARIANT`` environment variable does the same. The grader
-(``tools/grade.py``) does not trust this module inside the student's kernel: it re-runs
-the verdicts in its own process from exported answers (``course.grader``).
+``exercise_data`` gives the book's inputs unless the notebook was built for one
+student: the student edition's setup cell calls ``use_variant(...)``, and the
+``COURSE_VARIANT`` environment variable does the same. The grader never imports this
+package into the student's kernel: it computes the verdicts in its own process from
+exported answers (``course.grading``).
 """
 
 import os
