@@ -60,7 +60,7 @@ def to_namespace(model, xp, device=None):
         )
     kwargs = {} if device is None else {"device": device}
     for layer in model.layers:
-        for p in ("W", "b"):
+        for p in layer.param_names:
             value = getattr(layer, p)
             if not isinstance(value, np.ndarray) and namespace(value) is not namespace(
                 xp.asarray(0.0, **kwargs)
@@ -69,5 +69,7 @@ def to_namespace(model, xp, device=None):
             setattr(
                 layer, p, xp.asarray(value, copy=True, **kwargs)
             )  # a copy: never alias the old model
-        layer.X = layer.Z = layer.A = layer.dW = layer.db = None
+        for p in layer.param_names:
+            setattr(layer, "d" + p, None)  # no gradients of the old arrays
+        layer.A = None
     return model

@@ -82,11 +82,11 @@ def check_model(model, loss, X, T, h=1e-5):
     differences are dominated by rounding.
     """
     loss, X, T = model.check_data(loss, X, T, "check_model")
-    model._compute_gradients(loss, X, T)
+    model.call_gradients(loss, X, T)
     analytic = {k: np.array(g, dtype=np.float64) for k, g in model.gradients().items()}
     errors = {}
     for name, P in model.parameters().items():
-        numeric = numerical_gradient(lambda: model._loss_value(loss, X, T), P, h)
+        numeric = numerical_gradient(lambda: model.call_loss(loss, X, T), P, h)
         errors[name] = relative_error(analytic[name], numeric)
     return errors
 

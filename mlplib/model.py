@@ -5,17 +5,20 @@ r"""A sequential model: layers applied one after the other.
     Y = f^{(L)}(\cdots f^{(2)}(f^{(1)}(X W^{(1)} + b^{(1)}) W^{(2)} + b^{(2)}) \cdots
     W^{(L)} + b^{(L)})
 
+Any layers of the protocol in :mod:`mlplib.layers` chain, the last a
+:class:`~mlplib.layers.Dense` (the loss gradient enters through its :math:`dZ`).
 Parameters are named like PyTorch's ``state_dict`` keys: ``"0.W"``, ``"0.b"``, ... The
-public methods check their inputs and call the unchecked ``_forward``, ``_backward`` and
-``_compute_gradients``, which :func:`mlplib.train.fit` calls directly once it has
-checked the whole data set.
+public methods check their arguments, then call ``call``, ``call_backward``,
+``call_loss`` or ``call_gradients``, which :func:`mlplib.train.fit` calls directly.
+``train()`` and ``eval()`` set the mode every layer reads as ``layer.training``
+(PyTorch's ``Module.train``/``eval``): :func:`~mlplib.train.fit` steps in training
+mode and validates in evaluation mode, :func:`~mlplib.train.evaluate` and
+:func:`~mlplib.train.predict` run in evaluation mode, and each restores the mode.
 
 >>> import numpy as np
 >>> model = Sequential.from_sizes([2, 3, 1], ["tanh", "sigmoid"], seed=0)
->>> model.forward(np.zeros((5, 2))).shape
-(5, 1)
->>> sorted(model.parameters())
-['0.W', '0.b', '1.W', '1.b']
+>>> model.forward(np.zeros((5, 2))).shape, sorted(model.parameters()), model.training
+((5, 1), ['0.W', '0.b', '1.W', '1.b'], True)
 """
 
 import numpy as np
@@ -23,11 +26,11 @@ import numpy as np
 from . import losses as losses_module
 from .backend import namespace
 from .errors import ShapeError, check_finite, check_matrix, check_names
-from .layers import Dense
+from .layers import Dense, chain_widths
 
 
 class Sequential:
-    """A chain of :class:`~mlplib.layers.Dense` layers with forward and backward."""
+    """A chain of layers (:mod:`mlplib.layers`) with forward and backward."""
 
     def __init__(self, layers):
         layers = list(layers)
@@ -35,25 +38,19 @@ class Sequential:
             raise ValueError("Sequential: needs at least one layer")
         for i, layer in enumerate(layers):
             layer.name = str(i)
-        for prev, layer in zip(layers, layers[1:]):
-            if prev.n_out != layer.n_in:
-                raise ShapeError(
-                    f"Sequential: {prev.describe()} outputs {prev.n_out} values but "
-                    f"the next, {layer.describe()}, expects {layer.n_in} inputs "
-                    f"(W shapes {tuple(prev.W.shape)} and {tuple(layer.W.shape)} do "
-                    "not chain)"
-                )
+        if not isinstance(layers[-1], Dense):
+            last = layers[-1].describe()
+            raise TypeError(f"Sequential: the last layer must be a Dense, got {last}")
         self.layers = layers
-        self._names = [(f"{i}.W", f"{i}.b") for i in range(len(layers))]
+        self.widths = chain_widths(layers)
+        self.train()
 
     @classmethod
     def from_sizes(
         cls, sizes, activations, init="glorot_uniform", seed=0, dtype=np.float32
     ):
-        """Layers of sizes ``[n_0, n_1, ..., n_L]``, one activation each (or one name).
-
-        ``seed`` seeds one generator shared by the layers in order (reproducible).
-        """
+        """Dense layers of sizes ``[n_0, n_1, ..., n_L]``, one activation each (or one
+        name). ``seed`` seeds one generator shared by the layers in order."""
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(
@@ -74,42 +71,47 @@ class Sequential:
 
     @property
     def dtype(self):
-        return self.layers[0].W.dtype
+        return next(iter(self.parameters().values())).dtype
 
-    # ---- forward -------------------------------------------------------------------
+    def train(self, mode=True):
+        """Training mode for every layer (``mode=False``: evaluation); returns self."""
+        self.training = bool(mode)
+        for layer in self.layers:
+            layer.training = self.training
+        return self
+
+    def eval(self):
+        return self.train(False)
+
     def forward(self, X):
-        """The output ``Y`` of the last layer, after checking ``X`` (2-D, finite).
-
-        ``X`` is converted to the model's dtype; each layer keeps ``X``, ``Z``, ``A``.
-        """
-        return self._forward(self.check_inputs(X, "model input"))
+        """The output ``Y`` of the last layer, after checking ``X`` (2-D, finite) and
+        converting it to the model's dtype."""
+        return self.call(self.check_inputs(X, "model input"))
 
     __call__ = forward
     predict = forward
 
     def check_inputs(self, X, where):
         """``X`` as a finite ``(N, n_0)`` array in the model's namespace and dtype."""
-        first = self.layers[0]
-        label = lambda: f"{where}, {first.describe()}"  # noqa: E731 (built on failure)
-        check_matrix(X, "input X", first.n_in, where=label)
-        X = namespace(X, first.W).asarray(X, dtype=first.W.dtype)
-        check_finite(X, "input X", where=label)
+        where = f"{where}, {self.layers[0].describe()}"
+        check_matrix(X, "input X", self.widths[0], where=where)
+        X = namespace(X, self.layers[-1].W).asarray(X, dtype=self.dtype)
+        check_finite(X, "input X", where=where)
         return X
 
-    def _forward(self, X):
-        """Each layer's output is the next layer's input: :math:`A^{(0)} = X`."""
+    def call(self, X):
+        """Each layer's output is the next layer's input: :math:`A^{(0)} = X`.
+
+        Printed in chapters/02_mlp_forward.
+        """
         A = X
         for layer in self.layers:
-            A = layer._forward(A)
+            A = layer.call(A)
         return A
 
-    # ---- backward ------------------------------------------------------------------
     def backward(self, dA=None, dZ=None, input_grad=True):
-        """Backpropagate from the output: ``dA = dE/dA`` or ``dZ = dE/dZ`` of it.
-
-        ``dZ`` is the logit gradient of a fused loss, which skips the last activation.
-        Returns ``dE/dX``, or ``None`` with ``input_grad=False``.
-        """
+        """Backpropagate ``dA = dE/dA`` of the output, or ``dZ = dE/dZ`` (a fused
+        loss's logit gradient); returns ``dE/dX`` (``None`` if not ``input_grad``)."""
         if (dA is None) == (dZ is None):
             raise ValueError(
                 "Sequential.backward: pass exactly one of dA (dE/dA of the output) "
@@ -120,37 +122,35 @@ class Sequential:
             last.check_dA(dA)
             dZ = last.activation.backward(last.Z, last.A, dA)
         last.check_dZ(dZ)
-        return self._backward(dZ, input_grad)
+        return self.call_backward(dZ, input_grad)
 
-    def _backward(self, dZ, input_grad=False):
-        r"""From the output layer's :math:`dZ` down: :math:`dA = dZ\,W^T`, then
-        :math:`dZ = dA \odot f'(Z)` in the layer below."""
-        for layer, below in zip(self.layers[:0:-1], self.layers[-2::-1]):
-            dA = layer._backward_Z(dZ)
-            dZ = below.activation.backward(below.Z, below.A, dA)
-        return self.layers[0]._backward_Z(dZ, input_grad)
+    def call_backward(self, dZ, input_grad=False):
+        r"""From the output layer's :math:`dZ` down: each layer turns the gradient of
+        its output into that of its input (:math:`dA = dZ\,W^T`, then
+        :math:`dZ = dA \odot f'(Z)` in a dense layer below).
+
+        Printed in chapters/03_backpropagation.
+        """
+        layers = self.layers
+        if len(layers) == 1:
+            return layers[0].call_backward_Z(dZ, input_grad)
+        dA = layers[-1].call_backward_Z(dZ)
+        for layer in layers[-2:0:-1]:
+            dA = layer.call_backward(dA)
+        return layers[0].call_backward(dA, input_grad)
 
     def compute_gradients(self, loss, X, T):
-        """Forward ``X``, evaluate ``loss`` against ``T``, backpropagate; return ``E``.
-
-        A fused loss (softmax + cross-entropy, sigmoid + binary cross-entropy) is
-        evaluated on the last layer's logits ``Z`` and its gradient enters below the
-        output activation. ``T`` may be integer labels for the cross-entropy.
-        """
-        return self._compute_gradients(
-            *self.check_data(loss, X, T, "compute_gradients")
-        )
+        """Forward ``X``, evaluate ``loss`` against ``T`` (integer labels for the
+        cross-entropy), backpropagate; return ``E``. A fused loss uses the logits."""
+        return self.call_gradients(*self.check_data(loss, X, T, "compute_gradients"))
 
     def loss_value(self, loss, X, T):
         """The loss on ``(X, T)`` exactly as :meth:`compute_gradients` evaluates it."""
-        return self._loss_value(*self.check_data(loss, X, T, "loss_value"))
+        return self.call_loss(*self.check_data(loss, X, T, "loss_value"))
 
     def check_data(self, loss, X, T, where):
-        """``(loss, X, T)`` checked: a Loss fitting the output; ``X``, ``T`` as arrays.
-
-        ``X`` and ``T`` are converted to the model's dtype; integer labels become
-        one-hot rows (for the cross-entropy).
-        """
+        """``(loss, X, T)`` checked: a Loss fitting the output; ``X``, ``T`` in the
+        model's dtype (integer labels become one-hot rows for the cross-entropy)."""
         loss = self.check_loss(loss)
         X = self.check_inputs(X, where)
         T = loss.targets(T, (X.shape[0], self.layers[-1].n_out), where)
@@ -168,44 +168,42 @@ class Sequential:
             )
         return loss
 
-    def _loss_input(self, loss):
+    def loss_input(self, loss):
         """What ``loss`` compares with ``T``: the logits ``Z`` for a fused loss."""
         last = self.layers[-1]
         return last.Z if loss.fused_activation else last.A
 
-    def _loss_value(self, loss, X, T):
+    def call_loss(self, loss, X, T):
         """Forward ``X`` and return the loss against ``T`` (checked inputs)."""
-        self._forward(X)
-        return loss.E(self._loss_input(loss), T)
+        self.call(X)
+        return loss.E(self.loss_input(loss), T)
 
-    def _compute_gradients(self, loss, X, T):
-        """Forward, loss, backward on checked ``X`` and ``T``; returns ``E``."""
-        self._forward(X)
-        last, Y = self.layers[-1], self._loss_input(loss)
-        dE = loss.dE(Y, T)
-        fused = loss.fused_activation is not None  # dE/dZ already: skip f'(Z)
-        self._backward(dE if fused else last.activation.backward(last.Z, last.A, dE))
+    def call_gradients(self, loss, X, T):
+        """Forward, loss, backward on checked ``X`` and ``T``; returns ``E``.
+
+        Printed in chapters/03_backpropagation.
+        """
+        self.call(X)
+        last, Y = self.layers[-1], self.loss_input(loss)
+        dE = loss.dE(Y, T)  # dE/dZ for a fused loss, else dE/dA: then through f'(Z)
+        if loss.fused_activation is None:
+            dE = last.activation.backward(last.Z, last.A, dE)
+        self.call_backward(dE)
         return loss.E(Y, T)
 
-    # ---- parameters ----------------------------------------------------------------
     def parameters(self):
         """Named parameters ``{"0.W": W, "0.b": b, ...}``: the layers' own arrays."""
-        return self._named("W", "b")
+        return named(layer.parameters() for layer in self.layers)
 
     def gradients(self):
         """Named gradients ``{"0.W": dW, "0.b": db, ...}`` from the last backward."""
-        if self.layers[0].dW is None:
+        grads = named(layer.gradients() for layer in self.layers)
+        if any(g is None for g in grads.values()):
             raise RuntimeError(
                 "Sequential.gradients: no gradients yet; call backward or "
                 "compute_gradients first"
             )
-        return self._named("dW", "db")
-
-    def _named(self, w, b):
-        named = {}
-        for (name_w, name_b), layer in zip(self._names, self.layers):
-            named[name_w], named[name_b] = getattr(layer, w), getattr(layer, b)
-        return named
+        return grads
 
     def set_parameters(self, params):
         """Copy values into the parameters (in place); names and shapes must match."""
@@ -214,30 +212,25 @@ class Sequential:
         for key, value in params.items():
             value = np.asarray(value) if isinstance(own[key], np.ndarray) else value
             layer = self.layers[int(key.split(".")[0])].describe()
-            where = f"set_parameters, {layer}"
             if tuple(value.shape) != tuple(own[key].shape):
                 raise ShapeError(
                     f"set_parameters: {key} of {layer} has shape "
                     f"{tuple(own[key].shape)}, got {tuple(value.shape)}"
                 )
-            check_finite(value, key, where=where)
+            check_finite(value, key, where=f"set_parameters, {layer}")
         for key, value in params.items():  # in place: an optimizer's references stay
             own[key][...] = namespace(own[key]).asarray(value, dtype=own[key].dtype)
 
     @property
     def n_params(self):
-        """Total number of parameters (weights and biases of every layer)."""
+        """Total number of parameters (of every layer)."""
         return sum(layer.n_params for layer in self.layers)
 
     def summary(self):
         """A table like Keras's ``model.summary()``: layer, output shape, parameters."""
         rows = [("Layer (activation)", "Output shape", "Param #")] + [
-            (
-                f"{la.name}: Dense ({la.activation.name})",
-                f"(None, {la.n_out})",
-                f"{la.n_params:,}",
-            )
-            for la in self.layers
+            (f"{la.name}: {la.kind()}", f"(None, {n})", f"{la.n_params:,}")
+            for la, n in zip(self.layers, self.widths[1:])
         ]
         w = [max(len(r[i]) for r in rows) for i in range(3)]
         lines = [f"{a:<{w[0]}}  {b:<{w[1]}}  {c:>{w[2]}}" for a, b, c in rows]
@@ -248,3 +241,8 @@ class Sequential:
     def __repr__(self):
         rows = "".join(f"    {layer!r},\n" for layer in self.layers)
         return "Sequential([\n" + rows + "])"
+
+
+def named(dicts):
+    """``{"<i>.<key>": value}`` from the ``i``-th layer's ``{key: value}``."""
+    return {f"{i}.{k}": v for i, d in enumerate(dicts) for k, v in d.items()}

@@ -74,11 +74,11 @@ class Optimizer:
     def step(self, grads):
         """Check ``grads`` (name -> array) and update every parameter in place."""
         self.check_gradients(grads)
-        self._step(grads)
+        self.apply(grads)
 
-    def _step(self, grads):
-        """One update from gradients of known names and shapes; non-finite ones
-        raise."""
+    def apply(self, grads):
+        """One update from gradients of known names and shapes (:meth:`step` checks
+        them); a non-finite gradient raises."""
         for name, g in grads.items():
             if not is_finite(g):  # cheap; the message is built only on failure
                 check_finite(g, f"gradient {name!r}", f"{type(self).__name__}.step")

@@ -47,6 +47,8 @@ after the epoch.
 (2, ['accuracy', 'loss'])
 """
 
+import contextlib
+
 from . import data, optim
 from .backend import namespace
 from .errors import NonFiniteError, check_finite, check_int, check_names, is_finite
@@ -65,31 +67,36 @@ def fit(
     args = (epochs, batch_size, validation_data, schedule, callbacks)
     loss, X, T, labels, optimizer, val = _check_fit(model, X, T, loss, optimizer, *args)
     history = History()
-    for epoch in range(epochs):
-        batches = data.minibatches(X.shape[0], batch_size, shuffle, seed=[seed, epoch])
-        batches = with_progress(batches, progress, epoch, epochs, X, batch_size)
-        E_sum, correct = 0.0, 0
-        try:
-            for batch, idx in enumerate(batches):  # noqa: B007 (named on error)
-                E_sum += train_step(model, loss, optimizer, X[idx], T[idx]) * len(idx)
-                if labels is not None:
-                    correct += n_correct(model.layers[-1].A, labels[idx])
-        except NonFiniteError as err:
-            raise _stopped(err, model, optimizer, epoch, batch) from None
-        logs = _epoch_logs(model, loss, X.shape[0], E_sum, correct, labels, val)
-        _check_parameters(model, f"fit: after epoch {epoch + 1}")
-        history.add(logs)
-        if end_epoch(epoch, logs, batches, schedule, callbacks):
-            break
+    with mode(model, training=True):
+        for epoch in range(epochs):
+            batches = data.minibatches(
+                X.shape[0], batch_size, shuffle, seed=[seed, epoch]
+            )
+            batches = with_progress(batches, progress, epoch, epochs, X, batch_size)
+            E_sum, correct = 0.0, 0
+            try:
+                for batch, idx in enumerate(batches):  # noqa: B007 (named on error)
+                    E_sum += train_step(model, loss, optimizer, X[idx], T[idx]) * len(
+                        idx
+                    )
+                    if labels is not None:
+                        correct += n_correct(model.layers[-1].A, labels[idx])
+            except NonFiniteError as err:
+                raise _stopped(err, model, optimizer, epoch, batch) from None
+            logs = _epoch_logs(model, loss, X.shape[0], E_sum, correct, labels, val)
+            _check_parameters(model, f"fit: after epoch {epoch + 1}")
+            history.add(logs)
+            if end_epoch(epoch, logs, batches, schedule, callbacks):
+                break
     return history
 
 
 def train_step(model, loss, optimizer, X, T):
     """One gradient step on a batch: forward, loss, backward, update. Returns ``E``."""
-    E = float(model._compute_gradients(loss, X, T))
+    E = float(model.call_gradients(loss, X, T))
     if not is_finite(E):  # cheap: one float
         raise NonFiniteError(f"the loss is {E}")
-    optimizer._step(model.gradients())  # rejects non-finite gradients
+    optimizer.apply(model.gradients())  # rejects non-finite gradients
     return E
 
 
@@ -100,7 +107,8 @@ def evaluate(model, X, T, loss, batch_size=1024):
     """
     check_int(batch_size, "batch_size", "evaluate")
     loss, X, T = model.check_data(loss, X, T, "evaluate")
-    return _evaluate(model, loss, X, T, _labels(T, loss), batch_size)
+    with mode(model, training=False):
+        return _evaluate(model, loss, X, T, _labels(T, loss), batch_size)
 
 
 def predict(model, X, batch_size=1024):
@@ -108,8 +116,20 @@ def predict(model, X, batch_size=1024):
     check_int(batch_size, "batch_size", "predict")
     X = model.check_inputs(X, "predict")
     starts = range(0, X.shape[0], batch_size)
-    outs = [model._forward(X[i : i + batch_size]) for i in starts]
+    with mode(model, training=False):
+        outs = [model.call(X[i : i + batch_size]) for i in starts]
     return outs[0] if len(outs) == 1 else namespace(X).concat(outs, axis=0)
+
+
+@contextlib.contextmanager
+def mode(model, training):
+    """Run a block in training (``True``) or evaluation mode, then restore the mode."""
+    before = model.training
+    model.train(training)
+    try:
+        yield model
+    finally:
+        model.train(before)
 
 
 # ---- helpers of fit, each run once per call or once per epoch ---------------------
@@ -170,7 +190,7 @@ def _evaluate(model, loss, X, T, labels, batch_size=1024):
     total, correct, N = 0.0, 0, X.shape[0]
     for i in range(0, N, batch_size):
         rows = slice(i, i + batch_size)
-        total += float(model._loss_value(loss, X[rows], T[rows])) * X[rows].shape[0]
+        total += float(model.call_loss(loss, X[rows], T[rows])) * X[rows].shape[0]
         if labels is not None:
             correct += n_correct(model.layers[-1].A, labels[rows])
     return {
@@ -184,8 +204,9 @@ def _epoch_logs(model, loss, N, E_sum, correct, labels, val):
     if labels is not None:
         logs["accuracy"] = correct / N
     if val is not None:
-        for key, value in _evaluate(model, loss, *val).items():
-            logs["val_" + key] = value
+        with mode(model, training=False):
+            for key, value in _evaluate(model, loss, *val).items():
+                logs["val_" + key] = value
     return logs
 
 

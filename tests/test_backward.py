@@ -260,11 +260,11 @@ def test_backward_errors_name_the_layer_and_shapes():
         ShapeError,
         match=r"layer 'hidden'.*gradient dE/dZ has 3 features .* expected \(batch, 2\)",
     ):
-        layer.backward_Z(np.ones((4, 3)))
+        layer.check_dZ(np.ones((4, 3)))
     with pytest.raises(
         ValueError, match=r"gradient dE/dZ has 5 rows but the last forward batch had 4"
     ):
-        layer.backward_Z(np.ones((5, 2)))
+        layer.check_dZ(np.ones((5, 2)))
     with pytest.raises(
         ValueError,
         match=r"dE/dA has shape \(5, 2\) but the layer's output A had shape \(4, 2\)",

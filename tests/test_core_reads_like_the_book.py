@@ -59,13 +59,13 @@ PRINTED = [
     perceptron.perceptron_rule,
     # Chapter 2: forward
     layers.dense_forward,
-    Dense._forward,
-    Sequential._forward,
+    Dense.call,
+    Sequential.call,
     # Chapter 3: backward, losses, the computational graph, gradient checking
     layers.dense_backward,
-    Dense._backward_Z,
-    Sequential._backward,
-    Sequential._compute_gradients,
+    Dense.call_backward_Z,
+    Sequential.call_backward,
+    Sequential.call_gradients,
     losses.mean_squared_error,
     losses.mean_squared_error_gradient,
     losses.half_sum_squared_error,

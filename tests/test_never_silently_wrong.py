@@ -98,14 +98,14 @@ def test_non_finite_parameter_before_training_is_named():
 
 def test_non_finite_loss_names_epoch_and_batch(monkeypatch):
     model, X, labels = problem()
-    calls, original = [], model._compute_gradients
+    calls, original = [], model.call_gradients
 
     def poisoned(loss, Xb, Tb):
         calls.append(1)
         E = original(loss, Xb, Tb)
         return np.nan if len(calls) == 3 else E
 
-    monkeypatch.setattr(model, "_compute_gradients", poisoned)
+    monkeypatch.setattr(model, "call_gradients", poisoned)
     with pytest.raises(NonFiniteError, match=r"fit: epoch 1, batch 3: the loss is nan"):
         train.fit(model, X, labels, CE, "sgd", batch_size=8, progress=False)
 

@@ -94,14 +94,14 @@ def test_every_sample_once_per_epoch():
     X[:, 0] = np.arange(N)
     model = Sequential.from_sizes([3, 2], "identity", dtype=np.float64)
     seen, sizes = [], []
-    original = model._compute_gradients
+    original = model.call_gradients
 
     def recording(loss, Xb, Tb):
         seen.append(Xb[:, 0].astype(int).tolist())
         sizes.append(len(Xb))
         return original(loss, Xb, Tb)
 
-    model._compute_gradients = recording
+    model.call_gradients = recording
     train.fit(
         model,
         X,

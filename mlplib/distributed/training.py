@@ -71,7 +71,7 @@ def _local_gradients(model, loss, X, T):
     """The loss *sum* over this rank's samples and the gradients of their mean loss."""
     if not len(X):  # a last batch smaller than p leaves this rank without samples
         return 0.0, {k: np.zeros_like(v) for k, v in model.parameters().items()}
-    E = float(model._compute_gradients(loss, X, T))
+    E = float(model.call_gradients(loss, X, T))
     return E * len(X), model.gradients()
 
 
