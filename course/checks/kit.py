@@ -12,7 +12,9 @@ express the mistake (swapped hyperparameters, a shifted step counter, inputs wit
 bias, ...). A hint is given only when it is sure (:meth:`Mistakes.hint`): the answer
 matches that mistake, the mistake changes the quantity by more than the tolerance, no
 other answer the student got right contradicts it, and no mistake with another hint
-matches too. Otherwise the exercise's general hint is given, which names no mistake.
+explains the answers as well (a mistake that explains every answer it changes is
+preferred to one that explains only this one). Otherwise the exercise's general hint
+is given, which names no mistake.
 
 **A rule** (:func:`rule`) is a numeric exercise's check made from its reference
 ``answer(data) -> {name: value}`` and its table; ``check.answer`` stays reachable, so
@@ -113,7 +115,7 @@ class Mistakes:
         None (see the module's note for when a hint is sure); answers agree with a
         mistake's by ``within``, the exercise's own tolerance."""
         answers, expected = parts(answers), parts(expected)
-        hints = set()
+        hints, full = set(), set()
 
         def agree(a, b):
             return same(a, b, within)
@@ -130,6 +132,10 @@ class Mistakes:
             ):
                 continue  # the student got right what this mistake would change
             hints.add(self.hints[name])
+            changed = [k for k in values if not agree(values[k], expected.get(k))]
+            if all(agree(answers.get(k), values[k]) for k in changed):
+                full.add(self.hints[name])  # explains every answer it changes
+        hints = full or hints
         return hints.pop() if len(hints) == 1 else None
 
 
