@@ -40,16 +40,15 @@ def to_numpy(A):
 
 
 def to_namespace(model, xp, device=None):
-    """Move every parameter of ``model`` (``W`` and ``b`` of each layer) into the
-    namespace ``xp``.
+    """Move every parameter and buffer of ``model`` into the namespace ``xp``.
 
     ``xp`` is an array library module (``numpy``, ``torch``, ``cupy``,
     ``array_api_strict``, or an ``array_api_compat`` wrapper); ``device`` is passed to
-    ``xp.asarray`` (``"cuda"`` for PyTorch on a GPU). The dtype is kept. The stored
-    forward/backward arrays (``X, Z, A, dW, db``) are cleared, since they live in the
-    old namespace. The parameters are copies, so the model never shares memory with
-    arrays it had before. Afterwards feed the model inputs from ``xp``: the layers then
-    compute with ``xp`` because ``namespace(X)`` finds it. Returns ``model``.
+    ``xp.asarray`` (``"cuda"`` for PyTorch on a GPU). The dtype is kept. The gradients
+    and the last output are cleared, since they live in the old namespace. The arrays
+    are copies, so the model never shares memory with arrays it had before. Afterwards
+    feed the model inputs from ``xp``: the layers then compute with ``xp`` because
+    ``namespace(X)`` finds it. Returns ``model``.
 
     An optimizer holds references to the old arrays: build it after moving the model.
     """
@@ -59,16 +58,13 @@ def to_namespace(model, xp, device=None):
             f"torch, got {xp!r}"
         )
     kwargs = {} if device is None else {"device": device}
+    target = namespace(xp.asarray(0.0, **kwargs))
     for layer in model.layers:
-        for p in layer.param_names:
+        for p in (*layer.param_names, *layer.buffer_names):
             value = getattr(layer, p)
-            if not isinstance(value, np.ndarray) and namespace(value) is not namespace(
-                xp.asarray(0.0, **kwargs)
-            ):
+            if not isinstance(value, np.ndarray) and namespace(value) is not target:
                 value = to_numpy(value)  # hop between libraries through host memory
-            setattr(
-                layer, p, xp.asarray(value, copy=True, **kwargs)
-            )  # a copy: never alias the old model
+            setattr(layer, p, xp.asarray(value, copy=True, **kwargs))  # never alias
         for p in layer.param_names:
             setattr(layer, "d" + p, None)  # no gradients of the old arrays
         layer.A = None

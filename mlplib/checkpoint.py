@@ -2,7 +2,9 @@
 
 Only the numbers are stored, not the architecture (as with
 ``torch.save(model.state_dict(), path)``): build the same model first, then load.
-Loading checks every name and shape and fails naming the file, the key and both shapes;
+Buffers (such as batch normalisation's running statistics) are stored beside the
+parameters, as in a PyTorch ``state_dict``. Loading checks every name and shape and
+fails naming the file, the key and both shapes;
 values are copied in place, so an optimizer built on ``model.parameters()`` keeps
 working. A damaged, truncated or foreign file raises :class:`CheckpointError` naming the
 file and the problem. Loading never unpickles (``allow_pickle=False``), so a file cannot
@@ -25,7 +27,7 @@ import zipfile
 import numpy as np
 
 from .backend import to_numpy
-from .errors import ShapeError, check_names
+from .errors import check_names
 
 
 class CheckpointError(ValueError):
@@ -33,14 +35,15 @@ class CheckpointError(ValueError):
 
 
 def save_weights(model, path):
-    """Write ``model.parameters()`` to the ``.npz`` file ``path``; returns the path."""
+    """Write ``model``'s parameters and buffers to the ``.npz`` file ``path``; returns
+    the path."""
     path = pathlib.Path(path)
     if path.suffix != ".npz":
         raise ValueError(
             f"save_weights: the file name must end in .npz, got {str(path)!r}"
         )
-    params = {name: to_numpy(value) for name, value in model.parameters().items()}
-    np.savez(path, **params)
+    arrays = {**model.parameters(), **model.buffers()}
+    np.savez(path, **{name: to_numpy(value) for name, value in arrays.items()})
     return path
 
 
@@ -67,26 +70,21 @@ def read_weights(path):
 
 
 def load_weights(model, path):
-    """Copy the parameters stored in ``path`` into ``model`` (in place).
+    """Copy the parameters and buffers stored in ``path`` into ``model`` (in place).
 
     Names and shapes must match exactly; the arrays must be floating point.
     """
     stored = read_weights(path)
     where = f"load_weights: {str(path)!r}"
-    own = model.parameters()
-    check_names(stored, own, "parameter names in the file", where)
+    buffers = model.buffers()
+    check_names(
+        stored, {**model.parameters(), **buffers}, "parameter names in the file", where
+    )
     for name, value in stored.items():
-        layer = model.layers[int(name.split(".")[0])]
         if value.dtype.kind != "f":
             raise CheckpointError(
                 f"{where}: {name!r} has dtype {value.dtype}; expected floating point"
             )
-        if tuple(value.shape) != tuple(own[name].shape):
-            raise ShapeError(
-                f"load_weights: {name!r} in {str(path)!r} has shape "
-                f"{tuple(value.shape)} but "
-                f"{layer.describe()} expects {tuple(own[name].shape)}; build the model "
-                "with the same sizes as the saved one"
-            )
-    model.set_parameters(stored)
+    model.set_parameters({k: v for k, v in stored.items() if k not in buffers}, where)
+    model.set_buffers({k: v for k, v in stored.items() if k in buffers}, where)
     return model

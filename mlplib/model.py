@@ -25,8 +25,8 @@ import numpy as np
 
 from . import losses as losses_module
 from .backend import namespace
-from .errors import ShapeError, check_finite, check_matrix, check_names
-from .layers import Dense, chain_widths
+from .errors import check_finite, check_matrix
+from .layers import Dense, chain_widths, copy_named, named
 
 
 class Sequential:
@@ -195,6 +195,10 @@ class Sequential:
         """Named parameters ``{"0.W": W, "0.b": b, ...}``: the layers' own arrays."""
         return named(layer.parameters() for layer in self.layers)
 
+    def buffers(self):
+        """Named arrays kept beside the parameters, such as ``"1.running_mean"``."""
+        return named(layer.buffers() for layer in self.layers)
+
     def gradients(self):
         """Named gradients ``{"0.W": dW, "0.b": db, ...}`` from the last backward."""
         grads = named(layer.gradients() for layer in self.layers)
@@ -205,21 +209,17 @@ class Sequential:
             )
         return grads
 
-    def set_parameters(self, params):
+    def set_parameters(self, params, where="set_parameters"):
         """Copy values into the parameters (in place); names and shapes must match."""
-        own = self.parameters()
-        check_names(params, own, "parameter names", "set_parameters")
-        for key, value in params.items():
-            value = np.asarray(value) if isinstance(own[key], np.ndarray) else value
-            layer = self.layers[int(key.split(".")[0])].describe()
-            if tuple(value.shape) != tuple(own[key].shape):
-                raise ShapeError(
-                    f"set_parameters: {key} of {layer} has shape "
-                    f"{tuple(own[key].shape)}, got {tuple(value.shape)}"
-                )
-            check_finite(value, key, where=f"set_parameters, {layer}")
-        for key, value in params.items():  # in place: an optimizer's references stay
-            own[key][...] = namespace(own[key]).asarray(value, dtype=own[key].dtype)
+        copy_named(self.parameters(), params, "parameter names", where, self.describe)
+
+    def set_buffers(self, buffers, where="set_buffers"):
+        """Copy values into the buffers (in place); names and shapes must match."""
+        copy_named(self.buffers(), buffers, "buffer names", where, self.describe)
+
+    def describe(self, key):
+        """The layer that holds the array named ``key`` (``"1.W"``), for messages."""
+        return self.layers[int(key.split(".")[0])].describe()
 
     @property
     def n_params(self):
@@ -241,8 +241,3 @@ class Sequential:
     def __repr__(self):
         rows = "".join(f"    {layer!r},\n" for layer in self.layers)
         return "Sequential([\n" + rows + "])"
-
-
-def named(dicts):
-    """``{"<i>.<key>": value}`` from the ``i``-th layer's ``{key: value}``."""
-    return {f"{i}.{k}": v for i, d in enumerate(dicts) for k, v in d.items()}

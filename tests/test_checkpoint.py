@@ -70,8 +70,8 @@ def test_shape_mismatch_names_key_and_shapes(tmp_path):
     path = checkpoint.save_weights(model(), tmp_path / "w.npz")
     with pytest.raises(
         ShapeError,
-        match=r"'0\.W' in .* has shape \(6, 5\) but layer '0' \(Dense 6 -> 7, relu\) "
-        r"expects \(6, 7\)",
+        match=r"w\.npz': '0\.W' has shape \(6, 5\) but layer '0' "
+        r"\(Dense 6 -> 7, relu\) expects \(6, 7\)",
     ):
         checkpoint.load_weights(model((6, 7, 3)), path)
 

@@ -202,9 +202,8 @@ def test_layer_shape_mismatch_names_the_layer_and_shapes():
         interop.copy_to_torch(model, net)
     with pytest.raises(
         ShapeError,
-        match=r"set_parameters: 1.W of layer '1' \(Dense 6 -> 5, tanh\) has shape "
-        r"\(6, 5\), "
-        r"got \(6, 4\)",
+        match=r"set_parameters: '1.W' has shape \(6, 4\) but layer '1' "
+        r"\(Dense 6 -> 5, tanh\) expects \(6, 5\)",
     ):
         interop.copy_from_torch(model, net)
     kmodel = keras.Sequential(

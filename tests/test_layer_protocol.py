@@ -79,3 +79,48 @@ def test_last_layer_must_be_dense_and_widths_must_chain():
         Sequential([Dense(3, 4), Scale(1.0)])
     with pytest.raises(ShapeError, match="outputs 4 values but the next.*expects 5"):
         Sequential([Dense(3, 4), Scale(1.0), Dense(5, 2)])
+
+
+class Shift(Layer):
+    """``A = X - mu`` with a buffer ``mu`` (no gradient), as wide as ``X``."""
+
+    buffer_names = ("mu",)
+
+    def __init__(self, n):
+        self.n_in = self.n_out = n
+        self.mu = np.zeros(n)
+
+    def call(self, X):
+        self.A = X - self.mu
+        return self.A
+
+    def call_backward(self, dA, input_grad=True):
+        return dA
+
+
+def test_buffers_are_named_saved_and_loaded_beside_the_parameters(tmp_path):
+    from mlplib import checkpoint
+
+    model = Sequential([Dense(3, 4, seed=0), Shift(4), Dense(4, 2, seed=1)])
+    assert list(model.buffers()) == ["1.mu"] and "1.mu" not in model.parameters()
+    model.layers[1].mu[...] = [1.0, 2.0, 3.0, 4.0]
+    path = checkpoint.save_weights(model, tmp_path / "w.npz")
+    other = Sequential([Dense(3, 4, seed=5), Shift(4), Dense(4, 2, seed=6)])
+    checkpoint.load_weights(other, path)
+    np.testing.assert_array_equal(other.layers[1].mu, [1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_array_equal(other.layers[0].W, model.layers[0].W)
+
+
+def test_activation_layer_is_the_activation_and_its_derivative():
+    from mlplib.layers import ActivationLayer
+
+    X = np.array([[-1.0, 0.5, 2.0]])
+    f64 = {"dtype": np.float64}
+    first, last = Dense(3, 3, "identity", seed=0, **f64), Dense(3, 2, seed=1, **f64)
+    model = Sequential([first, ActivationLayer("tanh"), last])
+    twin = Sequential([Dense(3, 3, "tanh", seed=0, **f64), Dense(3, 2, seed=1, **f64)])
+    np.testing.assert_allclose(model.forward(X), twin.forward(X), rtol=1e-15)
+    model.backward(dA=np.ones((1, 2)))
+    twin.backward(dA=np.ones((1, 2)))
+    np.testing.assert_allclose(model.gradients()["0.W"], twin.gradients()["0.W"])
+    assert "1: Activation (tanh)" in model.summary()
