@@ -1,77 +1,73 @@
-"""The exercise checks of the BLAS chapter: right answers pass, each likely mistake gets
-its diagnosis, no message shows an expected value, variants differ from the book's."""
+"""The exercise checks of the BLAS chapter: right answers pass (the book's inputs and
+students' variants), every named mistake gets its own hint and no other, an answer no
+mistake explains gets no mistake's hint, no message shows an expected value."""
 
 import numpy as np
 import pytest
-from check_helpers import message
+from check_helpers import (
+    assert_code_hints,
+    assert_rule_hints,
+    assert_variants_differ,
+    inputs,
+    message,
+)
 
-from course.exercise import find
+from course.checks import ch07
 from mlplib import flops
 
 
-def book(label):
-    return find(label).inputs(None)
+@pytest.mark.parametrize("label", ["ch07-ex1", "ch07-ex2", "ch07-ex3"])
+def test_numeric_exercises_name_each_mistake_and_only_it(label):
+    assert_rule_hints(label)
 
 
-def test_ex1_intensities_and_the_two_pass_diagnosis():
-    n = book("ch07-ex1")["n"]
-    right = {"q_axpy": 2 / 3, "q_gemv": 2 * n * n / (n * n + 3 * n), "q_gemm": n / 2}
+def test_code_exercise_names_each_mistake_and_only_it():
+    assert_code_hints("ch07-ex4")
+
+
+def test_ex1_is_in_flops_per_byte():
+    d = inputs("ch07-ex1")
+    n, size = d["n"], d["itemsize"]
+    right = {
+        "q_axpy": 2 / 3 / size,
+        "q_gemv": 2 * n * n / (n * n + 3 * n) / size,
+        "q_gemm": n / 2 / size,
+    }
     assert message("ch07-ex1", **right) is None
-    text = message("ch07-ex1", **(right | {"q_axpy": 2 / 5}))
-    assert "q_axpy" in text and "two passes" in text and "0.666" not in text
-    text = message("ch07-ex1", **(right | {"q_gemm": 2 * n / 3}))
-    assert "C is read as well as written" in text and str(n / 2) not in text
+    per_word = {k: v * size for k, v in right.items()}
+    assert "per word" in message("ch07-ex1", **per_word)
 
 
-def test_ex2_executed_flops_and_the_input_gradient_diagnosis():
-    data = book("ch07-ex2")
-    rows = flops.mlp_flops(data["sizes"], data["batch"])
-    step = flops.step_flops(rows)
-    with_dx = flops.step_flops(flops.mlp_flops(data["sizes"], data["batch"], True))
-    right = {"flops_per_step": step, "skipped": with_dx - step}
-    right["share"] = flops.gemm_share(rows)
-    assert message("ch07-ex2", **right) is None
-    text = message("ch07-ex2", **(right | {"flops_per_step": with_dx}))
-    assert "gradient with respect to X" in text and f"{step}" not in text
-    assert "not answered yet" in message(
-        "ch07-ex2", flops_per_step=None, skipped=None, share=None
+def test_ex4_an_all_zero_answer_is_not_told_about_two_products():
+    text = message(
+        "ch07-ex4", step_gemm_flops=lambda sizes, batch: np.zeros((len(sizes) - 1, 2))
+    )
+    assert text.startswith("the output of step_gemm_flops")
+    assert not any(h in text for h in ch07.EX4.hints.values())
+    assert (
+        "one row per layer"
+        in message(
+            "ch07-ex4",
+            step_gemm_flops=lambda sizes, batch: ch07.step_gemm_flops(sizes, batch).T,
+        )
+        or len(inputs("ch07-ex2")["sizes"]) == 3
     )
 
 
-def test_ex3_block_size_diagnoses_bytes_and_three_blocks():
-    assert message("ch07-ex3", b=36, q=2 * 1008**3 / (58 * 1008**2)) is None
-    assert "Three blocks" in message("ch07-ex3", b=64, q=1.0)
-    assert "words" in message("ch07-ex3", b=104, q=1.0)
+def test_ex3_block_size_is_an_exact_count():
+    d = inputs("ch07-ex3")
+    right = ch07.ex3_mistake(d)
+    assert "not the exact count" in message(
+        "ch07-ex3", **(right | {"b": right["b"] + 0.4})
+    )
 
 
-def correct(sizes, batch):
-    rows = flops.mlp_flops(sizes, batch)
-    return np.array([[r["forward_gemm"], r["backward_gemm"]] for r in rows], float)
-
-
-def with_input_gradient(sizes, batch):
-    rows = flops.mlp_flops(sizes, batch, input_grad=True)
-    return np.array([[r["forward_gemm"], r["backward_gemm"]] for r in rows], float)
-
-
-@pytest.mark.parametrize(
-    "wrong, hint",
-    [
-        (lambda sizes, batch: correct(sizes, batch) / 2, "2 m k n"),
-        (lambda sizes, batch: correct(sizes, batch).T, "one row per layer"),
-        (with_input_gradient, "no dX"),
-    ],
-)
-def test_ex4_code_exercise_on_hidden_cases(wrong, hint):
-    assert message("ch07-ex4", step_gemm_flops=correct) is None
-    text = message("ch07-ex4", step_gemm_flops=wrong)
-    assert hint in text and "expected" not in text
+def test_the_skipped_product_is_the_first_layers_dx():
+    d = inputs("ch07-ex2")
+    rows = flops.mlp_flops(d["sizes"], d["batch"])
+    n_in, n_out = rows[0]["n_in"], rows[0]["n_out"]
+    assert ch07.ex2_mistake(d)["skipped"] == 2 * d["batch"] * n_in * n_out
 
 
 def test_variants_differ_from_the_book():
-    from course.exercise import variant_rng
-
-    for label in ("ch07-ex1", "ch07-ex2", "ch07-ex3"):
-        ex = find(label)
-        variants = [repr(ex.data(variant_rng(f"s{i}", label))) for i in range(5)]
-        assert any(v != repr(book(label)) for v in variants)
+    assert_variants_differ(["ch07-ex1", "ch07-ex2", "ch07-ex3"])
