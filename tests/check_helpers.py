@@ -83,7 +83,10 @@ def assert_rule_hints(label, variants=VARIANTS, unexplained=1.37):
         try:
             d = ex.inputs(variant)
             expected = ex.check.answer(d)
-            rounded = {k: four_figures(v) for k, v in expected.items()}
+            rounded = {
+                k: v if k in ex.check.exact else four_figures(v)
+                for k, v in expected.items()
+            }
             assert message(label, **rounded) is None, (label, variant)
             assert message(label, **expected) is None
             none = message(label, **dict.fromkeys(expected))

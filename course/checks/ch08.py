@@ -1,17 +1,18 @@
-"""Exercises of the data-parallel chapter: inputs, checks and diagnoses.
+"""Exercises of the data-parallel chapter: inputs, references, mistake tables.
 
-Expected values come from mlplib.distributed (the ring schedule, the words sent, the
-combined gradient, the ring's α-β time) applied to each exercise's own inputs; no
-message shows an expected value.
+References come from mlplib.distributed (the ring schedule, the words sent, the
+combined gradient, the ring's α-β time) applied to each exercise's own inputs; each
+named mistake is the same computation with one thing changed.
 """
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand, near
+from course.checks import Code, Value, Written
+from course.checks.kit import Mistakes, code_diagnosis, rule
 from mlplib import distributed
 from mlplib.model import Sequential
 
-# --- ch08-ex1: a ring all-reduce of 3 ranks by hand -----------------------------------
+# --- ch08-ex1: a ring all-reduce of 3 ranks by hand ---
 
 
 def ex1_data(rng):
@@ -21,9 +22,9 @@ def ex1_data(rng):
     return {"vectors": rng.integers(-9, 10, (3, 6)).astype(float)}
 
 
-def _reduce_scatter(vectors):
-    """Each rank's buffer after the reduce-scatter phase (the ring schedule's first
-    p - 1 steps, followed as the ranks would)."""
+def reduce_scatter(vectors):
+    """Each rank's buffer after the reduce-scatter phase (the first p - 1 steps of
+    mlplib's ring schedule, followed as the ranks would)."""
     bufs = np.array(vectors, dtype=float)
     p = len(bufs)
     for step in distributed.ring_schedule(p)[: p - 1]:
@@ -35,48 +36,58 @@ def _reduce_scatter(vectors):
     return bufs
 
 
-def ex1(data, finished, sent):
-    v = np.asarray(data["vectors"], dtype=float)
-    bufs = _reduce_scatter(v)
-    expected = np.array([bufs[r, 2 * ((r + 1) % 3) :][:2] for r in range(3)])
+def ex1_mistake(d, mistake=None):
+    v = np.asarray(d["vectors"], dtype=float)
+    bufs = reduce_scatter(v)
     total = v.sum(axis=0).reshape(3, 2)
-
-    def diagnose_finished(got, exp):
-        got_arr = np.asarray(got, dtype=float) if got is not None else None
-        if got_arr is None or got_arr.shape != (3, 2):
-            return (
-                "finished has one row per rank and one column per chunk value: (3, 2)."
-            )
-        if near(got_arr, total):
-            return (
-                "Row r holds chunk r; after the reduce-scatter rank r holds chunk "
-                "(r + 1) mod 3 complete."
-            )
-        if near(got_arr, total[[2, 0, 1]]):
-            return "Check the direction: rank r sends to rank (r + 1) mod 3."
-        if np.allclose(np.sort(got_arr.ravel()), np.sort(exp.ravel())):
-            return "The values are right but not in rank order."
-        return "Follow the schedule step by step; each step adds one received chunk."
-
-    expect_hand("finished", finished, expected, diagnose_finished)
-    words = distributed.words_sent(v.shape[1], 3, "ring")
-
-    def diagnose_sent(got, exp):
-        if near(got, exp / 2):
-            return "Count both phases, reduce-scatter and all-gather."
-        if near(got, 2 * v.shape[1]) or near(got, 4 * v.shape[1]):
-            return "Each step sends one chunk of n/p values, not the whole vector."
-        return "2(p - 1) steps, one chunk of n/p values each."
-
-    expect_hand("sent", sent, words, diagnose_sent)
+    n, p = v.shape[1], 3
+    sent = distributed.words_sent(n, p, "ring")
+    wrong = {
+        "chunk r": {"finished": total},
+        "direction": {"finished": total[[2, 0, 1]]},
+        "one phase": {"sent": sent / 2},
+        "whole vector": {"sent": 2 * (p - 1) * n},
+        "whole vector, one phase": {"sent": (p - 1) * n},
+    }
+    finished = np.array([bufs[r, 2 * ((r + 1) % 3) :][:2] for r in range(3)])
+    return {"finished": finished, "sent": sent} | wrong.get(mistake, {})
 
 
-# --- ch08-ex2: bytes per rank and step ------------------------------------------------
+CHUNK = "Each step sends one chunk of n/p values, not the whole vector."
+EX1 = Mistakes(
+    ex1_mistake,
+    {
+        "chunk r": "Row r holds chunk r; after the reduce-scatter rank r holds chunk "
+        "(r + 1) mod 3 complete.",
+        "direction": "Check the direction: rank r sends to rank (r + 1) mod 3.",
+        "one phase": "Count both phases, reduce-scatter and all-gather.",
+        "whole vector": CHUNK,
+        "whole vector, one phase": CHUNK,
+    },
+)
+
+
+def finished_hint(got, expected):
+    got = np.asarray(got, dtype=float)
+    if got.shape != (3, 2):
+        return "finished has one row per rank and one column per chunk value: (3, 2)."
+    if np.array_equal(np.sort(got.ravel()), np.sort(np.ravel(expected))):
+        return "The values are right but not in rank order."
+    return "Follow the schedule step by step; each step adds one received chunk."
+
+
+EX1_GENERAL = {
+    "finished": finished_hint,
+    "sent": "2(p - 1) steps, one chunk of n/p values each.",
+}
+
+
+# --- ch08-ex2: bytes per rank and step ---
 
 
 def ex2_data(rng):
     if rng is None:
-        return {"sizes": [784, 256, 256, 10], "p": 8, "bytes_per_value": 4}
+        return {"sizes": [784, 128, 32, 10], "p": 16, "bytes_per_value": 4}
     hidden = [int(n) for n in rng.choice([64, 128, 256, 512], 2)]
     return {
         "sizes": [784] + hidden + [10],
@@ -85,39 +96,45 @@ def ex2_data(rng):
     }
 
 
-def ex2(data, n_params, bytes_sent):
-    sizes, p, size = data["sizes"], data["p"], data["bytes_per_value"]
+def ex2_mistake(d, mistake=None):
+    sizes, p, size = d["sizes"], d["p"], d["bytes_per_value"]
     n = Sequential.from_sizes(sizes, None).n_params
-    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-
-    def diagnose_n(got, exp):
-        if near(got, weights):
-            return "Count the biases too: n_l per layer."
-        return "Layer l has an n_{l-1} x n_l weight matrix and n_l biases."
-
-    expect_code("n_params", n_params, n, diagnose_n)  # a count is exact
-    expected = distributed.words_sent(n, p, "ring") * size
-
-    def diagnose_bytes(got, exp):
-        if near(got, exp / size):
-            return "That is a number of values; multiply by the bytes per value."
-        if near(got, n * size):
-            return "The ring sends 2(p - 1)/p of the vector per rank, not the vector."
-        if near(got, exp / 2):
-            return "Count both phases, reduce-scatter and all-gather."
-        if near(got, 2 * (p - 1) * n * size):
-            return "Each of the 2(p - 1) steps sends one chunk, n/p values."
-        return "bytes = 2 (p - 1) / p x n_params x bytes per value."
-
-    expect_hand("bytes_sent", bytes_sent, expected, diagnose_bytes)
+    if mistake == "weights only":
+        n = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    ring = distributed.words_sent(n, p, "ring")
+    bytes_sent = {
+        "values": ring,
+        "whole vector": n * size,
+        "one phase": ring * size / 2,
+        "chunk": 2 * (p - 1) * n * size,
+        "bits": 8 * ring * size,
+    }
+    return {"n_params": n, "bytes_sent": bytes_sent.get(mistake, ring * size)}
 
 
-# --- ch08-ex3: gradient averaging, in code --------------------------------------------
+EX2 = Mistakes(
+    ex2_mistake,
+    {
+        "weights only": "Count the biases too: n_l per layer.",
+        "values": "That is a number of values; multiply by the bytes per value.",
+        "whole vector": "The ring sends 2(p - 1)/p of the vector per rank, not the "
+        "vector.",
+        "one phase": "Count both phases, reduce-scatter and all-gather.",
+        "chunk": "Each of the 2(p - 1) steps sends one chunk, n/p values.",
+        "bits": "That is a number of bits; the answer is in bytes.",
+    },
+)
+EX2_GENERAL = {
+    "n_params": "Layer l has an n_{l-1} x n_l weight matrix and n_l biases.",
+    "bytes_sent": "bytes = 2 (p - 1) / p x n_params x bytes per value.",
+}
+
+
+# --- ch08-ex3: gradient averaging, in code ---
 
 
 def ex3_cases(rng):
-    p = int(rng.integers(2, 6))
-    n = int(rng.integers(3, 12))
+    p, n = int(rng.integers(2, 6)), int(rng.integers(3, 12))
     counts = rng.integers(1, 40, p)
     counts[rng.integers(0, p)] += int(rng.integers(5, 30))  # shards of unequal size
     G = rng.normal(size=(p, n))
@@ -126,27 +143,36 @@ def ex3_cases(rng):
     return {"G": G, "counts": [int(c) for c in counts]}
 
 
-def ex3_reference(G, counts):
-    return distributed.combine_gradients(list(np.asarray(G)), counts)
+def average_gradients(G, counts, mistake=None):
+    """mlplib's sample-weighted mean of the ranks' gradients, or one mistake's."""
+    G, p, total = list(np.asarray(G, dtype=float)), len(counts), sum(counts)
+    if mistake in ("plain mean", "sum"):
+        mean = distributed.combine_gradients(G, [1] * p)
+        return mean * (p if mistake == "sum" else 1)
+    weighted = distributed.combine_gradients(G, counts)
+    scale = {"no division": total, "over p": total / p}.get(mistake, 1)
+    return weighted * scale
 
 
-def ex3_diagnose(got, expected, case):
-    G, counts = np.asarray(case["G"]), np.asarray(case["counts"], dtype=float)
-    got_arr = np.asarray(got, dtype=float)
-    if got_arr.shape != expected.shape:
+EX3 = Mistakes(
+    lambda case, name: average_gradients(**case, mistake=name),
+    {
+        "plain mean": "That is the plain mean: weight each rank by its number of "
+        "samples.",
+        "sum": "That is the sum of the ranks' gradients; it must be a weighted mean.",
+        "no division": "Divide by the total number of samples.",
+        "over p": "Divide by the number of samples, not by the number of ranks.",
+    },
+)
+
+
+def ex3_shape(got, expected, case):
+    if np.shape(got) != expected.shape:
         return "Return one gradient of shape (n,): combine the rows of G."
-    if near(got_arr, G.mean(axis=0)):
-        return "That is the plain mean: weight each rank by its number of samples."
-    if near(got_arr, G.sum(axis=0)):
-        return "That is the sum of the ranks' gradients; it must be a weighted mean."
-    if near(got_arr, counts @ G):
-        return "Divide by the total number of samples."
-    if near(got_arr, counts @ G / len(counts)):
-        return "Divide by the number of samples, not by the number of ranks."
     return None
 
 
-# --- ch08-ex4: where communication catches up -----------------------------------------
+# --- ch08-ex4: where communication catches up ---
 
 
 def ex4_data(rng):
@@ -160,101 +186,106 @@ def ex4_data(rng):
     }
 
 
-def _ring(data, p):
-    beta = 1 / data["bandwidth"]
-    return distributed.allreduce_time(data["n_bytes"], p, data["alpha"], beta)
+def ring_time(d, p):
+    return distributed.allreduce_time(d["n_bytes"], p, d["alpha"], 1 / d["bandwidth"])
 
 
-def ex4(data, p_star, p_min):
-    a, nb, Tc = data["alpha"], data["n_bytes"] / data["bandwidth"], data["T_c"]
+def ex4_mistake(d, mistake=None):
+    """The positive root of p T_ring(p) = p T_c, and the first whole p at or above."""
+    a, nb, Tc = d["alpha"], d["n_bytes"] / d["bandwidth"], d["T_c"]
+    if mistake in ("no bandwidth term", "no bandwidth term, p - 1"):
+        return {"p_star": Tc / (2 * a) + (mistake != "no bandwidth term")}
     qa, qb, qc = 2 * a, 2 * nb - 2 * a - Tc, -2 * nb
     root = (-qb + np.sqrt(qb**2 - 4 * qa * qc)) / (2 * qa)
-    if abs(_ring(data, root) - Tc) > 1e-9 * Tc:  # the root solves T_ring(p) = T_c
-        raise Feedback("internal: the quadratic's root does not solve the model")
-
-    def diagnose(got, exp):
-        try:
-            g = float(got)
-        except (TypeError, ValueError):
-            return "p_star is one number."
-        if near(g, Tc / (2 * a)):
-            return "Keep the bandwidth term 2 (p - 1)/p n beta as well."
-        if near(g, Tc / (2 * a) + 1):
-            return "Keep the bandwidth term 2 (p - 1)/p n beta as well."
-        return "Multiply T_ring(p) = T_c by p and take the positive root."
-
-    expect_hand("p_star", p_star, root, diagnose)
     smallest = int(np.ceil(root))
-    while _ring(data, smallest - 1) >= Tc:  # guard the rounding at an integer root
+    while ring_time(d, smallest - 1) >= Tc:  # guard the rounding at an integer root
         smallest -= 1
+    if mistake == "rounded down":
+        return {"p_min": smallest - 1}
+    return {"p_star": root, "p_min": smallest}
 
-    def diagnose_min(got, exp):
-        if near(got, exp - 1):
-            return "At that p communication is still shorter: round up."
-        return "The smallest whole p at or above p_star."
 
-    expect_code("p_min", p_min, smallest, diagnose_min)
+BANDWIDTH = "Keep the bandwidth term 2 (p - 1)/p n beta as well."
+EX4 = Mistakes(
+    ex4_mistake,
+    {
+        "no bandwidth term": BANDWIDTH,
+        "no bandwidth term, p - 1": BANDWIDTH,
+        "rounded down": "At that p communication is still shorter: round up.",
+    },
+)
+EX4_GENERAL = {
+    "p_star": "Multiply T_ring(p) = T_c by p and take the positive root.",
+    "p_min": "The smallest whole p at or above p_star.",
+}
 
+EX5_RUBRIC = (
+    "(1) For p = 8: ring 14 alpha + (14/8) n beta, tree 2 log2(8) = 6 steps, "
+    "6 (alpha + n beta); equal at 8 alpha = 4.25 n beta, n* = (8/4.25) alpha/beta, "
+    "about 1.88 alpha/beta; tree below, ring above. (2) alpha/beta = 20 us x 1.25 GB/s "
+    "= 25,000 bytes, n* about 47 KB; the 52 KB fused gradient of 784-16-16-10 sits at "
+    "the crossover (either is acceptable if argued), the 1.08 MB of 784-256-256-10 "
+    "calls for the ring. (3) Pipelined single tree: time about (log2 p + k)(alpha + "
+    "n beta / k) per child link, but an interior node sends each chunk to 2 children, "
+    "so the broadcast's bandwidth term is 2 n beta and the reduce's 2 n beta (it "
+    "receives from 2): twice the ring's; a double binary tree sends half the message "
+    "down each of two trees in which every rank is interior in at most one, so each "
+    "rank sends and receives about n per phase: bandwidth term 2 n beta for the "
+    "all-reduce, as the ring, with 2 log2 p latency terms (Sanders, Speck and Traff "
+    "2009; NCCL 2.4). Full marks: the crossover derived, both networks classified, the "
+    "single tree's bandwidth cost and the two-tree fix argued with the cost expression."
+)
 
 EXERCISES = [
     Value(
         "ch08-ex1",
-        check=ex1,
+        check=rule(ex1_mistake, EX1, EX1_GENERAL, exact=("sent",)),
         data=ex1_data,
         title="A ring all-reduce by hand",
         difficulty="warm-up",
         minutes=15,
         points=1,
+        version=2,
     ),
     Value(
         "ch08-ex2",
-        check=ex2,
         data=ex2_data,
         title="Bytes per step",
         difficulty="warm-up",
+        check=rule(ex2_mistake, EX2, EX2_GENERAL, exact=("n_params",)),
         minutes=10,
         points=1,
+        version=2,
     ),
     Code(
         "ch08-ex3",
         name="average_gradients",
         cases=ex3_cases,
-        reference=ex3_reference,
-        diagnose=ex3_diagnose,
+        reference=average_gradients,
+        diagnose=code_diagnosis(EX3, ex3_shape),
         n_cases=5,
         title="Gradient averaging in the training loop",
-        difficulty="core",
         minutes=20,
         points=3,
+        version=2,
     ),
     Value(
         "ch08-ex4",
-        check=ex4,
+        check=rule(ex4_mistake, EX4, EX4_GENERAL, exact=("p_min",)),
         data=ex4_data,
         title="When does communication catch up?",
-        difficulty="core",
         minutes=20,
         points=2,
+        version=2,
     ),
     Written(
         "ch08-ex5",
         title="Ring or tree?",
-        rubric=(
-            "(1) For p = 8: ring 14 alpha + (14/8) n beta, tree 2 log2(8) = 6 steps, "
-            "6 (alpha + n beta); equal at 8 alpha = 4.25 n beta, n* = (8/4.25) "
-            "alpha/beta, about 1.88 alpha/beta; tree below, ring above. (2) alpha/beta "
-            "= 20 us x 1.25 GB/s = 25,000 bytes, n* about 47 KB; the 52 KB gradient of "
-            "784-16-16-10 sits at the crossover (either is acceptable if argued), the "
-            "1.08 MB of 784-256-256-10 calls for the ring. (3) Cutting the message "
-            "into k chunks that follow each other down the tree: time about "
-            "(log2 p + k)(alpha + n beta / k); latency grows with log p (plus k), "
-            "the bandwidth part tends to n beta as k grows, as for the ring. Full "
-            "marks: the crossover derived, both networks classified, the pipelining "
-            "argued with the cost expression."
-        ),
+        rubric=EX5_RUBRIC,
         difficulty="stretch",
         minutes=30,
         points=3,
+        version=2,
     ),
 ]
 

@@ -113,12 +113,17 @@ class Mistakes:
     def hint(self, inputs, answers, expected, part, within=hand_within):
         """The hint of the one mistake that explains the wrong ``answers[part]``, or
         None (see the module's note for when a hint is sure); answers agree with a
-        mistake's by ``within``, the exercise's own tolerance."""
+        mistake's by ``within``, the exercise's own tolerance (a function, or a dict
+        part -> function, four significant figures where it names none)."""
         answers, expected = parts(answers), parts(expected)
         hints, full = set(), set()
 
-        def agree(a, b):
-            return same(a, b, within)
+        def agree(a, b, part=part):
+            return same(
+                a,
+                b,
+                within.get(part, hand_within) if isinstance(within, dict) else within,
+            )
 
         for name, values in self.outcomes(inputs).items():
             if part not in values or not agree(answers.get(part), values[part]):
@@ -126,14 +131,15 @@ class Mistakes:
             if agree(values[part], expected[part]):
                 continue  # indistinguishable from the right answer
             if any(
-                agree(answers.get(k), expected[k]) and not agree(values[k], expected[k])
+                agree(answers.get(k), expected[k], k)
+                and not agree(values[k], expected[k], k)
                 for k in values
                 if k != part and k in expected
             ):
                 continue  # the student got right what this mistake would change
             hints.add(self.hints[name])
-            changed = [k for k in values if not agree(values[k], expected.get(k))]
-            if all(agree(answers.get(k), values[k]) for k in changed):
+            changed = [k for k in values if not agree(values[k], expected.get(k), k)]
+            if all(agree(answers.get(k), values[k], k) for k in changed):
                 full.add(self.hints[name])  # explains every answer it changes
         hints = full or hints
         return hints.pop() if len(hints) == 1 else None
@@ -147,7 +153,8 @@ def rule(answer, mistakes=None, general=None, exact=()):
 
     Each answer is compared to four significant figures (``exact`` names: exactly), in
     the order of ``answer``'s dict; a wrong one gets the hint of ``mistakes`` or
-    ``general[name]`` (a hint that names no mistake).
+    ``general[name]``: a hint that names no mistake, or ``general[name](got,
+    expected)`` for one that depends on the answer's form (a shape, a permutation).
     """
     general, mistakes = general or {}, mistakes or NONE
 
@@ -162,12 +169,15 @@ def rule(answer, mistakes=None, general=None, exact=()):
         for name, value in expected.items():
 
             def diagnose(got, exp, name=name):
-                return mistakes.hint(data, answers, expected, name) or general.get(name)
+                tolerances = dict.fromkeys(exact, exact_within)
+                hint = mistakes.hint(data, answers, expected, name, tolerances)
+                fallback = general.get(name)
+                return hint or (fallback(got, exp) if callable(fallback) else fallback)
 
             expect = expect_exact if name in exact else expect_hand
             expect(name, answers.get(name), value, diagnose)
 
-    check.answer, check.mistakes = answer, mistakes
+    check.answer, check.mistakes, check.exact = answer, mistakes, tuple(exact)
     return check
 
 
