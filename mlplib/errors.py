@@ -118,15 +118,16 @@ def check_float_dtype(dtype, where=""):
     return dt
 
 
-def check_names(got, expected, what, where=""):
+def check_names(got, expected, what, where="", subset=False):
     """The keys of ``got`` are exactly ``expected`` (parameter names such as
-    ``"0.W"``)."""
-    missing = sorted(set(expected) - set(got))
+    ``"0.W"``), or some of them with ``subset=True``."""
+    missing = [] if subset else sorted(set(expected) - set(got))
     extra = sorted(set(got) - set(expected))
     if missing or extra:
+        which = "some of" if subset else "exactly"
         raise ValueError(
             f"{_prefix(where)}{what} do not match: missing {missing}, unexpected "
-            f"{extra}; expected exactly {list(expected)}"
+            f"{extra}; expected {which} {list(expected)}"
         )
 
 

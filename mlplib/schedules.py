@@ -21,7 +21,7 @@ each boundary.
 import math
 
 from .errors import check_choice, check_int, check_real
-from .optimizer import Optimizer
+from .optim import Optimizer
 
 
 def _check_optimizer(cls, opt):

@@ -54,7 +54,7 @@ from .backend import namespace
 from .errors import NonFiniteError, check_finite, check_int, check_names, is_finite
 from .history import History, end_epoch, progress_default, with_progress
 from .metrics import accuracy, classes, n_correct
-from .optimizer import Optimizer
+from .optim import Optimizer
 
 __all__ = ["History", "accuracy", "evaluate", "fit", "predict", "progress_default"]
 

@@ -18,7 +18,6 @@ import pytest
 
 from mlplib import (
     activations,
-    adam,
     blocked,
     data,
     engine,
@@ -78,13 +77,15 @@ PRINTED = [
     engine.Value.backward,
     gradcheck.relative_error,
     # Chapter 4: optimizers, mini-batches, schedules
-    optim.GradientDescent.update,
-    optim.SGD.update,
-    optim.Adagrad.update,
-    optim.RMSprop.update,
-    adam.Adam.update,
-    adam.AdamW.update,
-    adam.Nadam.update,
+    optim.GradientDescent.update_step,
+    optim.SGD.update_step,
+    optim.Adagrad.update_step,
+    optim.RMSprop.update_step,
+    optim.Adam.update_step,
+    optim.Adam.epsilon_hat_step,
+    optim.SGD.buffer_step,
+    optim.AdamW.update_step,
+    optim.Nadam.update_step,
     data.minibatches,
     schedules.ReduceLROnPlateau.update,
     # Chapter 7: matrix multiply by hand
@@ -203,7 +204,11 @@ def _occurrences(pattern):
             r"isinstance\(\w+, bool\)",
             ["errors.py"],
         ),
-        ("the gradient-descent update", r"w -= self\.lr \* g$", ["optim.py"]),
+        (
+            "the gradient-descent update",
+            r"w -= self\.lr \* g$",
+            ["optim/gradient_descent.py"],
+        ),
         (
             "an integer type check",
             r"isinstance\(\w+, \(int, np\.integer\)\)",

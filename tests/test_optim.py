@@ -5,7 +5,7 @@ Every step the gradient is computed once, by mlplib at mlplib's current weights,
 to all
 sides (``.grad`` in PyTorch, ``apply_gradients`` in Keras), so only the update rules are
 compared.
-Each case names every hyperparameter on both sides, mapping the formulation differences
+Each case names every hyperparameter on both sides, mapping the differences of form
 explicitly.
 """
 
@@ -130,16 +130,16 @@ CASES = [
     ),
 ]
 for form, nesterov in (
-    ("keras", False),
-    ("torch", True),
-):  # the other pairings: test_momentum_formulations_...
+    ("velocity", False),
+    ("buffer", True),
+):  # the other pairings: test_momentum_forms_...
     if True:
         tag = f"{'nesterov' if nesterov else 'momentum'}-{form}form"
         CASES += [
             (
                 f"{tag}-torch",
                 lambda p, f=form, n=nesterov: optim.SGD(
-                    p, lr=0.05, momentum=0.9, nesterov=n, formulation=f
+                    p, lr=0.05, momentum=0.9, nesterov=n, momentum_form=f
                 ),
                 "torch",
                 lambda ps, n=nesterov: T_OPT.SGD(
@@ -149,12 +149,12 @@ for form, nesterov in (
             ),
         ] + (
             []
-            if form == "keras"
-            else [  # the Keras form against Keras: momentum-l2-keras below
+            if form == "velocity"
+            else [  # the velocity form against Keras: momentum-l2-keras below
                 (
                     f"{tag}-keras",
                     lambda p, f=form, n=nesterov: optim.SGD(
-                        p, lr=0.05, momentum=MU, nesterov=n, formulation=f
+                        p, lr=0.05, momentum=MU, nesterov=n, momentum_form=f
                     ),
                     "keras",
                     lambda n=nesterov: K_OPT.SGD(
@@ -168,7 +168,7 @@ CASES += [
     (
         "momentum-l2-torch",
         lambda p: optim.SGD(
-            p, lr=0.05, momentum=0.9, weight_decay=0.01, formulation="torch"
+            p, lr=0.05, momentum=0.9, weight_decay=0.01, momentum_form="buffer"
         ),
         "torch",
         lambda ps: T_OPT.SGD(
@@ -362,7 +362,7 @@ CASES += [
             beta_2=B2,
             eps=1e-7,
             momentum_decay=1.0,
-            formulation="keras",
+            float32_decay=True,
         ),
         "keras",
         lambda: K_OPT.Nadam(learning_rate=0.01, beta_1=B1, beta_2=B2, epsilon=1e-7),
@@ -426,17 +426,17 @@ def run(make_opt, lrs):
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
-def test_momentum_formulations_equal_at_constant_lr_and_differ_when_lr_changes(
+def test_momentum_forms_equal_at_constant_lr_and_differ_when_lr_changes(
     nesterov,
 ):
     def keras_form(p):
         return optim.SGD(
-            p, lr=0.05, momentum=0.9, nesterov=nesterov, formulation="keras"
+            p, lr=0.05, momentum=0.9, nesterov=nesterov, momentum_form="velocity"
         )
 
     def torch_form(p):
         return optim.SGD(
-            p, lr=0.05, momentum=0.9, nesterov=nesterov, formulation="torch"
+            p, lr=0.05, momentum=0.9, nesterov=nesterov, momentum_form="buffer"
         )
 
     a, b = run(keras_form, [0.05] * 100), run(torch_form, [0.05] * 100)
@@ -529,8 +529,8 @@ P = {"w": np.zeros(3)}
             r"nesterov=True needs momentum > 0",
         ),
         (
-            lambda: optim.SGD(P, lr=0.1, formulation="paper"),
-            r"formulation must be one of \['keras', 'torch'\], got 'paper'",
+            lambda: optim.SGD(P, lr=0.1, momentum_form="paper"),
+            r"momentum_form must be one of \['velocity', 'buffer'\], got 'paper'",
         ),
         (
             lambda: optim.SGD(P, lr=0.1, weight_decay=-1),
@@ -559,10 +559,6 @@ P = {"w": np.zeros(3)}
         (
             lambda: optim.Nadam(P, momentum_decay=0),
             r"Nadam: momentum_decay must be a finite number in \(0, inf\)",
-        ),
-        (
-            lambda: optim.Nadam(P, formulation="keras"),
-            r"formulation='keras' uses 0.96\*\*t, so momentum_decay must be 1.0",
         ),
         (
             lambda: optim.RMSprop(P, rho=1.0),

@@ -1,20 +1,34 @@
-r"""The base class of every optimizer: parameters, learning rate, state, checked steps.
+r"""The base class of every optimizer: parameters, state, hyperparameters, checks.
 
 An optimizer holds the model's named parameters (``model.parameters()``, the layers' own
-arrays) and updates them **in place**. :meth:`Optimizer.step` checks the gradients
-(names, shapes, finite values), counts the step and calls ``update(w, g, state)`` once
-per parameter array: that method is the update rule and nothing else.
+arrays) and updates them **in place**, in the manner of Keras's optimizers:
+
+- its **state** (momentum, moment estimates) is built once, at construction, from the
+  parameters: one dict of arrays per parameter, with the names in ``slots`` (Adam:
+  ``m`` and ``v``), zeros unless ``state=`` gives their values (copied), together
+  with the step count ``t=``, so a run can start from a stated point;
+- its **hyperparameters** are checked and recorded once (``hyperparameters()``);
+- a choice between two ways frameworks write the same method is resolved at
+  construction (the rule it picks is ``update_step``);
+- :meth:`Optimizer.step` checks the gradients (names, shapes), :meth:`Optimizer.apply`
+  counts the step and calls ``update_step(w, g, state)`` once per parameter array:
+  that method is the update rule and nothing else.
 
 Weight decay: ``weight_decay=lam`` is the **L2 regularised gradient**
 :math:`g \leftarrow g + \lambda w` (PyTorch's ``weight_decay``), except in optimizers
-marked ``decoupled`` (:class:`~mlplib.adam.AdamW`), whose rule decays the weights
+marked ``decoupled`` (:class:`~mlplib.optim.AdamW`), whose rule decays the weights
 itself.
 """
 
-from .errors import ShapeError, check_finite, check_names, check_real, is_finite
-
-#: How a method is written when PyTorch and Keras differ (``formulation=``).
-FORMULATIONS = ("keras", "torch")
+from ..backend import namespace
+from ..errors import (
+    ShapeError,
+    check_finite,
+    check_int,
+    check_names,
+    check_real,
+    is_finite,
+)
 
 
 class Optimizer:
@@ -22,8 +36,9 @@ class Optimizer:
     ``t``."""
 
     decoupled = False
+    slots = ()
 
-    def __init__(self, params, lr, weight_decay=0.0):
+    def __init__(self, params, lr, weight_decay=0.0, state=None, t=0, **hyper):
         cls = type(self).__name__
         if not isinstance(params, dict) or not params:
             raise TypeError(
@@ -34,8 +49,11 @@ class Optimizer:
         self.params = params
         self.lr = lr
         self.weight_decay = check_real(weight_decay, "weight_decay", cls, low=0)
-        self.state = {name: {} for name in params}
-        self.t = 0
+        self.hyper = {"weight_decay": self.weight_decay, **hyper}
+        for name, value in hyper.items():
+            setattr(self, name, value)
+        self.t = check_int(t, "t (steps taken)", cls, minimum=0)
+        self.state = self.build(state)
 
     @property
     def lr(self):
@@ -53,6 +71,30 @@ class Optimizer:
     def positive(self, name, value):
         """An epsilon: a number ``> 0`` that keeps a division away from zero."""
         return check_real(value, name, type(self).__name__, low=0, open_="low")
+
+    def initial(self, slot, w):
+        """The starting value of state ``slot`` for parameter ``w``: zeros."""
+        return namespace(w).zeros_like(w)
+
+    def build(self, given=None):
+        """The state, once: ``{name: {slot: array}}``, from ``given`` where stated."""
+        where = f"{type(self).__name__}(state=...)"
+        given = {} if given is None else given
+        check_names(given, self.params, "state names", where, subset=True)
+        state = {}
+        for name, w in self.params.items():
+            own = {slot: self.initial(slot, w) for slot in self.slots}
+            check_names(given.get(name, {}), own, f"state of {name!r}", where, True)
+            for slot, value in given.get(name, {}).items():
+                value = namespace(w).asarray(value, dtype=w.dtype, copy=True)
+                if tuple(value.shape) != tuple(w.shape):
+                    raise ShapeError(
+                        f"{where}: {slot} of {name!r} has shape {tuple(value.shape)}, "
+                        f"the parameter {tuple(w.shape)}"
+                    )
+                own[slot] = value
+            state[name] = own
+        return state
 
     def check_gradients(self, grads):
         """``grads`` has exactly the names of ``params`` and, per name, its shape."""
@@ -88,16 +130,25 @@ class Optimizer:
             g = grads[name]
             if self.weight_decay and not self.decoupled:
                 g = g + self.weight_decay * w  # L2: the gradient of E + lam/2 |w|^2
-            self.update(w, g, self.state[name])
+            self.update_step(w, g, self.state[name])
 
     def begin_step(self):
         """Work shared by all parameters at the start of a step (none by default)."""
 
-    def update(self, w, g, state):  # pragma: no cover - every optimizer defines it
+    def update_step(self, w, g, state):  # pragma: no cover - every optimizer has one
         raise NotImplementedError
 
+    def eps_outside_sqrt(self, s):
+        r""":math:`\sqrt{s} + \epsilon`, the denominator of PyTorch's rules."""
+        return namespace(s).sqrt(s) + self.eps
+
+    def eps_inside_sqrt(self, s):
+        r""":math:`\sqrt{s + \epsilon}`, the denominator of Keras's rules."""
+        return namespace(s).sqrt(s + self.eps)
+
     def hyperparameters(self):
-        return {"lr": self.lr, "weight_decay": self.weight_decay}
+        """Every hyperparameter, as recorded at construction (``lr`` as it is now)."""
+        return {"lr": self.lr, **self.hyper}
 
     def __repr__(self):
         hyper = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
