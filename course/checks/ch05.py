@@ -1,13 +1,17 @@
-"""Exercises of the MNIST chapter: inputs, checks and diagnoses.
+"""Exercises of the MNIST chapter: inputs, references, mistake tables.
 
-Expected values are computed with mlplib from each exercise's own inputs; no message
-shows an expected value.
+References are computed with mlplib (one_hot, iterations_per_epoch, n_params, fit and
+evaluate) from each exercise's own inputs; each named mistake is the same computation
+with one thing changed.
 """
+
+import functools
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand, near
-from mlplib import Sequential, data, optim, train
+from course.checks import Code, Value, Written
+from course.checks.kit import Mistakes, code_diagnosis, rule
+from mlplib import Sequential, data, metrics, optim, train
 from mlplib.datasets import load_mnist
 
 CE = "categorical_cross_entropy"
@@ -20,50 +24,58 @@ def shape_of(value):
         return None
 
 
-# --- ch05-ex1: one-hot rows and a flattened image ------------------------------------
+# --- ch05-ex1: one-hot rows and a flattened image ---
 
 
 def ex1_data(rng):
     _, (img_test, t_test) = load_mnist()
-    if rng is None:
-        first = 100  # test images the chapter never shows one by one
-    else:
-        first = int(rng.integers(0, len(t_test) - 5))
-    labels = [int(v) for v in t_test[first : first + 5]]
+    first = 100 if rng is None else int(rng.integers(0, len(t_test) - 5))
+    labels = [int(v) for v in t_test[first : first + 5]]  # 100: never shown one by one
     return {"labels": labels, "image": np.array(img_test[first], dtype=np.uint8)}
 
 
-def ex1(data_, T, x):
-    labels, image = np.array(data_["labels"]), np.asarray(data_["image"], dtype=float)
-    expected_T = data.one_hot(labels, 10, dtype=np.float64)
-
-    def diagnose_T(got, expected):
-        if shape_of(got) == (10, 5):
-            return "T is transposed: one row per label, one column per digit 0..9."
-        if shape_of(got) == (5,):
-            return "Those look like the labels themselves: make one-hot rows."
-        if shape_of(got) == (5, 10) and near(got, np.roll(expected, 1, axis=1)):
-            return "The 1s are one column off: the 1 of label k goes in column k."
-        return "Row n has a single 1, in the column given by label n."
-
-    def diagnose_x(got, expected):
-        if shape_of(got) == (28, 28):
-            return "x is still 28 × 28: flatten it into a vector of 784 values."
-        if shape_of(got) != (784,):
-            return "x should be a vector of 784 values."
-        if near(got, image.reshape(784)):
-            return "Scale the grey levels 0..255 into [0, 1]."
-        if near(got, image.reshape(784) / 256):
-            return "Divide by 255, the largest grey level, so that white maps to 1."
-        if near(got, image.T.reshape(784) / 255):
-            return "The pixels are in column order: flatten row after row."
-        return "Flatten row after row, then divide by 255."
-
-    expect_code("T", T, expected_T, diagnose_T)
-    expect_code("x", x, image.reshape(784) / 255.0, diagnose_x)
+def ex1_mistake(d, mistake=None):
+    labels, image = np.array(d["labels"]), np.asarray(d["image"], dtype=float)
+    T = data.one_hot(labels, 10, dtype=np.float64)
+    wrong = {
+        "column off": {"T": np.roll(T, 1, axis=1)},
+        "not scaled": {"x": image.reshape(784)},
+        "by 256": {"x": image.reshape(784) / 256},
+        "column order": {"x": image.T.reshape(784) / 255},
+    }
+    return {"T": T, "x": image.reshape(784) / 255} | wrong.get(mistake, {})
 
 
-# --- ch05-ex2: gradient steps and parameters ------------------------------------------
+EX1 = Mistakes(
+    ex1_mistake,
+    {
+        "column off": "The 1s are one column off: the 1 of label k goes in column k.",
+        "not scaled": "Scale the grey levels 0..255 into [0, 1].",
+        "by 256": "Divide by 255, the largest grey level, so that white maps to 1.",
+        "column order": "The pixels are in column order: flatten row after row.",
+    },
+)
+
+
+def T_hint(got, expected):
+    shape = shape_of(got)
+    if shape == (10, 5):
+        return "T is transposed: one row per label, one column per digit 0..9."
+    if shape == (5,):
+        return "Those look like the labels themselves: make one-hot rows."
+    return "Row n has a single 1, in the column given by label n."
+
+
+def x_hint(got, expected):
+    shape = shape_of(got)
+    if shape == (28, 28):
+        return "x is still 28 × 28: flatten it into a vector of 784 values."
+    if shape != (784,):
+        return "x should be a vector of 784 values."
+    return "Flatten row after row, then divide by 255."
+
+
+# --- ch05-ex2: gradient steps and parameters ---
 
 
 def ex2_data(rng):
@@ -77,96 +89,104 @@ def ex2_data(rng):
     }
 
 
-def ex2(data_, steps, n_params):
-    n, batch, epochs, sizes = (data_[k] for k in ("n", "batch", "epochs", "sizes"))
-    per_epoch = data.iterations_per_epoch(n, batch)
-    net = Sequential.from_sizes(sizes, ["relu"] * (len(sizes) - 2) + ["softmax"])
-
-    def diagnose_steps(got, expected):
-        if near(got, epochs * (n // batch)):
-            return "The last, smaller batch is a step too: round n / batch up."
-        if near(got, per_epoch):
-            return "That is one epoch's steps: multiply by the number of epochs."
-        if near(got, epochs * n):
-            return "One step processes a whole batch, not one image."
-        return "Steps per epoch are n / batch rounded up, once per epoch."
-
-    def diagnose_params(got, expected):
-        pairs = list(zip(sizes[:-1], sizes[1:]))
-        if near(got, sum(a * b for a, b in pairs)):
-            return "Only the weights are counted: add one bias per unit."
-        if near(got, sum(a * b + a for a, b in pairs)):
-            return "A layer has one bias per output unit, not per input."
-        return "Each layer n_in -> n_out has n_in * n_out weights and n_out biases."
-
-    expect_hand("steps", steps, epochs * per_epoch, diagnose_steps)
-    expect_hand("n_params", n_params, net.n_params, diagnose_params)
+def ex2_mistake(d, mistake=None):
+    n, batch, epochs, sizes = (d[k] for k in ("n", "batch", "epochs", "sizes"))
+    per_epoch = data.iterations_per_epoch(n, batch, drop_last=mistake == "rounded down")
+    steps = {"one epoch": per_epoch, "per image": epochs * n}.get(
+        mistake, epochs * per_epoch
+    )
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    n_params = {
+        "weights only": sum(a * b for a, b in pairs),
+        "bias per input": sum(a * b + a for a, b in pairs),
+    }.get(mistake, Sequential.from_sizes(sizes, None).n_params)
+    return {"steps": steps, "n_params": n_params}
 
 
-# --- ch05-ex4: precision and recall per class (code) ---------------------------------
+EX2 = Mistakes(
+    ex2_mistake,
+    {
+        "rounded down": "The last, smaller batch is a step too: round n / batch up.",
+        "one epoch": "That is one epoch's steps: multiply by the number of epochs.",
+        "per image": "One step processes a whole batch, not one image.",
+        "weights only": "Only the weights are counted: add one bias per unit.",
+        "bias per input": "A layer has one bias per output unit, not per input.",
+    },
+)
+EX2_GENERAL = {
+    "steps": "Steps per epoch are n / batch rounded up, once per epoch.",
+    "n_params": "Each layer n_in -> n_out has n_in * n_out weights and n_out biases.",
+}
+
+
+# --- ch05-ex4: precision and recall per class (code) ---
 
 
 def ex4_cases(rng):
-    rng = rng if rng is not None else np.random.default_rng(5)
     N, K = int(rng.integers(30, 80)), int(rng.integers(3, 7))
     t = rng.integers(0, K, N)
     Y = rng.random((N, K))
     Y[np.arange(N), t] += rng.random(N) * (rng.random(N) < 0.6)  # mostly right
-    never = int(rng.integers(0, K))
-    Y[:, never] = -1.0  # one class is never predicted: its precision is 0
+    Y[:, int(rng.integers(0, K))] = -1.0  # a class never predicted: precision 0
     return {"Y": Y / Y.sum(axis=1, keepdims=True), "t": t}
 
 
-def ex4_reference(Y, t):
+def precision_recall(Y, t, mistake=None):
+    """Precision and recall per class from the confusion counts (0 where 0/0)."""
     K = Y.shape[1]
-    pred = Y.argmax(axis=1)  # the predicted class of each row
+    pred = metrics.classes(Y)  # the predicted class of each row, as mlplib's accuracy
     counts = np.zeros((K, K))
     np.add.at(counts, (t, pred), 1)  # row: true class, column: predicted class
     hits, predicted, actual = np.diag(counts), counts.sum(axis=0), counts.sum(axis=1)
     precision = np.divide(hits, predicted, out=np.zeros(K), where=predicted > 0)
     recall = np.divide(hits, actual, out=np.zeros(K), where=actual > 0)
-    assert np.isclose(hits.sum() / len(t), train.accuracy(Y, t))
-    return precision, recall
+    return (recall, precision) if mistake == "swapped" else (precision, recall)
 
 
-def ex4_diagnose(got, expected, case):
+EX4 = Mistakes(
+    lambda case, name: precision_recall(**case, mistake=name),
+    {
+        "swapped": "Precision and recall are swapped: precision divides by the "
+        "predictions.",
+    },
+)
+
+
+def ex4_shape(got, expected, case):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return "Return a pair: (precision, recall)."
-    precision, recall = expected
-    if near(got[0], recall) and near(got[1], precision):
-        return "Precision and recall are swapped: precision divides by the predictions."
     if any(not np.all(np.isfinite(np.asarray(g, dtype=float))) for g in got):
         return "A class that is never predicted gives 0/0: return 0 there."
-    if near(got[1], recall) and not near(got[0], precision):
-        return "Precision divides the hits of class k by how often k was predicted."
-    if near(got[0], precision) and not near(got[1], recall):
-        return "Recall divides the hits of class k by how often k is the label."
-    return "Count hits, predictions and labels per class (the confusion matrix)."
+    return None
 
 
-# --- ch05-ex5: choose the learning rate on validation, test once --------------------
+EX4_GENERAL = {
+    0: "Precision divides the hits of class k by how often k was predicted.",
+    1: "Recall divides the hits of class k by how often k is the label.",
+}
+
+
+# --- ch05-ex5: choose the learning rate on validation, test once ---
 
 
 def ex5_data(rng):
     if rng is None:
         return {"n": 5000, "batch": 32, "lrs": [0.01, 0.1, 1.0]}
+    lrs = rng.choice([0.003, 0.01, 0.03, 0.1, 0.3], 3, replace=False)
     return {
         "n": int(rng.choice([3000, 4000, 5000])),
         "batch": int(rng.choice([16, 32, 64])),
-        "lrs": sorted(
-            float(v)
-            for v in rng.choice([0.003, 0.01, 0.03, 0.1, 0.3], 3, replace=False)
-        ),
+        "lrs": sorted(float(v) for v in lrs),
     }
 
 
-def ex5_expected(data_):
-    """Validation accuracy per rate, the chosen rate, its test accuracy (float64)."""
+@functools.lru_cache(maxsize=8)
+def ex5_runs(n, batch, lrs):
+    """Validation and test accuracy per rate (float64 784-32-10, one epoch, seed 0)."""
     (img, t), (img_test, t_test) = load_mnist()
     X, X_test = img.reshape(len(img), -1) / 255.0, img_test.reshape(-1, 784) / 255.0
-    n, batch = data_["n"], data_["batch"]
     val, tests = [], []
-    for lr in data_["lrs"]:
+    for lr in lrs:
         net = Sequential.from_sizes(
             [784, 32, 10], ["relu", "softmax"], seed=0, dtype=np.float64
         )
@@ -174,48 +194,43 @@ def ex5_expected(data_):
         train.fit(net, X[:n], t[:n], CE, opt, batch_size=batch, seed=0, progress=False)
         val.append(train.evaluate(net, X[50000:], t[50000:], CE)["accuracy"])
         tests.append(train.evaluate(net, X_test, t_test, CE)["accuracy"])
+    return val, tests
+
+
+def ex5_mistake(d, mistake=None):
+    val, tests = ex5_runs(d["n"], d["batch"], tuple(d["lrs"]))
     best = int(np.argmax(val))
-    return val, data_["lrs"][best], tests[best], tests
+    if mistake == "test accuracies":
+        return {"val_acc": tests}
+    if mistake == "percent":
+        return {"val_acc": [100 * v for v in val]}
+    if mistake == "validation reported":
+        return {"test_acc": val[best]}
+    return {"val_acc": val, "best_lr": d["lrs"][best], "test_acc": tests[best]}
 
 
-def ex5(data_, val_acc, best_lr, test_acc):
-    val, lr, test, tests = ex5_expected(data_)
-
-    def diagnose_val(got, expected):
-        if shape_of(got) != (len(val),):
-            return "val_acc holds one accuracy per learning rate, in the given order."
-        if near(got, tests):
-            return "Those are test accuracies: measure each model on X_val, t_val."
-        if np.all(np.asarray(got, dtype=float) > 1):
-            return "Give accuracies as fractions between 0 and 1, not percentages."
-        return (
-            "Train each model as specified (float64, seed 0, one epoch), then "
-            "evaluate it on the validation set."
-        )
-
-    def diagnose_test(got, expected):
-        if near(got, max(tests)) and not near(got, test):
-            return (
-                "That is the best test accuracy: report the test accuracy of the "
-                "model that the validation set chose."
-            )
-        if float(np.asarray(got, dtype=float)) > 1:
-            return "Give the accuracy as a fraction between 0 and 1."
-        return "Evaluate the model trained with best_lr on X_test, t_test."
-
-    expect_code("val_acc", val_acc, val, diagnose_val)
-    if not near(best_lr, lr):
-        raise Feedback(
-            "best_lr is not the rate with the highest validation accuracy.",
-            hint="Pick by val_acc, never by a test accuracy.",
-        )
-    expect_code("test_acc", test_acc, test, diagnose_test)
+EX5 = Mistakes(
+    ex5_mistake,
+    {
+        "test accuracies": "Those are test accuracies: measure each model on X_val, "
+        "t_val.",
+        "percent": "Give accuracies as fractions between 0 and 1, not percentages.",
+        "validation reported": "That is the chosen model's validation accuracy; "
+        "report its accuracy on the test set.",
+    },
+)
+EX5_GENERAL = {
+    "val_acc": "Train each model as specified (float64, seed 0, one epoch), then "
+    "evaluate it on the validation set.",
+    "best_lr": "Pick the rate with the highest validation accuracy.",
+    "test_acc": "Evaluate the model trained with best_lr on X_test, t_test.",
+}
 
 
 EXERCISES = [
     Value(
         "ch05-ex1",
-        check=ex1,
+        check=rule(ex1_mistake, EX1, {"T": T_hint, "x": x_hint}, exact=("T",)),
         data=ex1_data,
         title="Images as vectors, labels as one-hot rows",
         kind="code",
@@ -225,7 +240,7 @@ EXERCISES = [
     ),
     Value(
         "ch05-ex2",
-        check=ex2,
+        check=rule(ex2_mistake, EX2, EX2_GENERAL, exact=("steps", "n_params")),
         data=ex2_data,
         title="Steps and parameters",
         kind="hand",
@@ -256,8 +271,8 @@ EXERCISES = [
         "ch05-ex4",
         name="precision_recall",
         cases=ex4_cases,
-        reference=ex4_reference,
-        diagnose=ex4_diagnose,
+        reference=precision_recall,
+        diagnose=code_diagnosis(EX4, ex4_shape, EX4_GENERAL),
         title="Precision and recall per digit",
         difficulty="core",
         minutes=25,
@@ -265,7 +280,7 @@ EXERCISES = [
     ),
     Value(
         "ch05-ex5",
-        check=ex5,
+        check=rule(ex5_mistake, EX5, EX5_GENERAL, exact=("best_lr",)),
         data=ex5_data,
         title="Choose on validation, test once",
         kind="code",
