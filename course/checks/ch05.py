@@ -250,19 +250,22 @@ EXERCISES = [
     ),
     Written(
         "ch05-ex3",
-        title="Why the narrow network stops near 94%",
+        title="What limits the narrow network after five epochs",
         rubric=(
             "Full marks: (1) uses the measured numbers: the narrow network's training "
-            "accuracy is barely above its test accuracy, so it underfits rather than "
-            "overfits; (2) the first layer holds almost all parameters (784 x 16 "
-            "weights + 16 biases of 13,002) and maps each image to only 16 numbers, "
-            "a bottleneck later layers cannot undo; (3) more epochs or a better "
-            "learning rate only move the weights within that limit (the learning-rate "
-            "search changed validation accuracy by tenths of a percent); (4) a remedy "
-            "such as wider hidden layers, with a measurement judged on the validation "
-            "set (training and validation accuracy rising together), never the test "
-            "set. Half marks for a correct bottleneck argument without evidence."
+            "accuracy is barely above its test accuracy, so it does not overfit; (2) the "
+            "first layer holds almost all parameters (784 x 16 weights + 16 biases of "
+            "13,002) and maps each image to only 16 numbers; (3) it was not saturated: "
+            "its training accuracy was still rising in the fifth epoch, so five epochs "
+            "stopped it (saying 'more training cannot help' loses this point); (4) names "
+            "two candidate remedies (e.g. more epochs, wider hidden layers; at equal "
+            "batch size and epochs the 64-unit network fits and generalises better) and "
+            "a decision made on the validation set (validation accuracy per epoch, more "
+            "than one seed, differences compared with the ~0.2-point standard error), "
+            "never the test set. Half marks for a correct argument without the measured "
+            "numbers."
         ),
+        version=2,
         difficulty="core",
         minutes=15,
         points=2,
