@@ -253,17 +253,17 @@ EXERCISES = [
         title="What limits the narrow network after five epochs",
         rubric=(
             "Full marks: (1) uses the measured numbers: the narrow network's training "
-            "accuracy is barely above its test accuracy, so it does not overfit; (2) the "
-            "first layer holds almost all parameters (784 x 16 weights + 16 biases of "
-            "13,002) and maps each image to only 16 numbers; (3) it was not saturated: "
-            "its training accuracy was still rising in the fifth epoch, so five epochs "
-            "stopped it (saying 'more training cannot help' loses this point); (4) names "
-            "two candidate remedies (e.g. more epochs, wider hidden layers; at equal "
-            "batch size and epochs the 64-unit network fits and generalises better) and "
-            "a decision made on the validation set (validation accuracy per epoch, more "
-            "than one seed, differences compared with the ~0.2-point standard error), "
-            "never the test set. Half marks for a correct argument without the measured "
-            "numbers."
+            "accuracy is barely above its test accuracy, so it does not overfit; (2) "
+            "the first layer holds almost all parameters (784 x 16 weights + 16 "
+            "biases of 13,002) and maps each image to only 16 numbers; (3) it was not "
+            "saturated: its training accuracy was still rising in the fifth epoch, so "
+            "five epochs stopped it (saying 'more training cannot help' loses this "
+            "point); (4) names two candidate remedies (e.g. more epochs, wider hidden "
+            "layers; at equal batch size and epochs the 64-unit network fits and "
+            "generalises better) and a decision made on the validation set "
+            "(validation accuracy per epoch, more than one seed, differences compared "
+            "with the ~0.2-point standard error), never the test set. Half marks for "
+            "a correct argument without the measured numbers."
         ),
         version=2,
         difficulty="core",
