@@ -3,10 +3,12 @@
 In Google Colab it installs mlplib (and the packages Colab lacks) from the repository
 named in _config.yml; anywhere else it does nothing. Colab already has numpy, torch,
 tensorflow, keras, scikit-learn, matplotlib, pandas and tqdm, so those are not
-reinstalled (--no-deps keeps pip from replacing Colab's own builds).
+reinstalled (--no-deps keeps pip from replacing Colab's own builds). The cell is tagged
+``remove-cell``: it is not on the book's pages, only in the notebook.
 
     python tools/colab_cell.py --check   # exit 1 if a notebook's cell is stale
     python tools/colab_cell.py --write   # rewrite the cell in every notebook
+    python tools/colab_cell.py --write chapters/02_mlp_forward.ipynb   # in one
 """
 
 import argparse
@@ -18,8 +20,9 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TAG = "colab-setup"
+TAGS = [TAG, "remove-cell"]  # in the notebook for Colab, not on the page
 TEMPLATE = """\
-# Colab setup: in Colab, install the course at a fixed version; elsewhere, nothing.
+# Colab setup: in Colab, install {what}; elsewhere, nothing.
 import sys
 
 if "google.colab" in sys.modules:
@@ -44,7 +47,13 @@ def setup_source(ref=None):
     """The setup cell installing the course at ``ref`` (default: the release, else
     the branch of _config.yml)."""
     url, branch = repository()
-    return TEMPLATE.format(url=url, ref=ref or release() or branch)
+    pinned = ref or release()
+    what = (
+        f"the course at release {pinned}"
+        if pinned
+        else f"the course as it is on branch {branch}"
+    )
+    return TEMPLATE.format(url=url, ref=pinned or branch, what=what)
 
 
 def notebooks():
@@ -67,6 +76,8 @@ def check(paths):
                 f"{path.name}: first code cell is not the Colab setup cell "
                 f"for {repository()[0]}"
             )
+        elif cell.metadata.get("tags", []) != TAGS:
+            problems.append(f"{path.name}: setup cell tags are not {TAGS}")
     return problems
 
 
@@ -77,10 +88,9 @@ def write(paths):
         cell = first_code_cell(nb)
         if cell is not None and TAG in cell.metadata.get("tags", []):
             cell.source = expected
+            cell.metadata["tags"] = list(TAGS)
         else:
-            new = nbformat.v4.new_code_cell(
-                expected, metadata={"tags": [TAG, "hide-input"]}
-            )
+            new = nbformat.v4.new_code_cell(expected, metadata={"tags": list(TAGS)})
             index = nb.cells.index(cell) if cell is not None else len(nb.cells)
             nb.cells.insert(index, new)
         nbformat.write(nb, path)
@@ -94,11 +104,13 @@ def main():
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--check", action="store_true")
     group.add_argument("--write", action="store_true")
+    parser.add_argument("paths", nargs="*", type=pathlib.Path, help="default: all")
     args = parser.parse_args()
+    paths = args.paths or notebooks()
     if args.write:
-        write(notebooks())
+        write(paths)
         return 0
-    problems = check(notebooks())
+    problems = check(paths)
     print("\n".join(problems) if problems else "all setup cells current")
     return 1 if problems else 0
 
