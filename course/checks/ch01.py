@@ -1,12 +1,15 @@
-"""Exercises of the perceptron chapter: inputs, checks and diagnoses.
+"""Exercises of the perceptron chapter: inputs, references, mistake tables.
 
-Expected values are computed with mlplib from each exercise's own inputs; no message
-shows an expected value.
+References are computed with mlplib (the sigmoid, the perceptron rule and its epoch)
+from each exercise's own inputs; each named mistake is the same computation with one
+thing changed. A gate (ex3) and XOR (ex5) accept many answers: their checks run the
+student's perceptrons and raise :class:`Feedback` themselves.
 """
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_hand, near
+from course.checks import Code, Feedback, Value, Written
+from course.checks.kit import Mistakes, code_diagnosis, rule
 from mlplib import activations
 from mlplib.perceptron import Perceptron, perceptron_rule
 
@@ -33,22 +36,26 @@ def ex1_data(rng):
     return {"x": np.array(x), "W": np.array(W), "b": np.array(b)}
 
 
-def ex1(data, y):
-    x, W, b = data["x"], data["W"], data["b"]
-    sigmoid = activations.sigmoid
+def ex1_mistake(d, mistake=None):
+    x, W, b = (np.asarray(d[k], dtype=float) for k in ("x", "W", "b"))
+    z = {"W transposed": x @ W.T + b, "no bias": x @ W}.get(mistake, x @ W + b)
+    y = {"z only": z, "sign": activations.sigmoid(-z)}.get(mistake)
+    return {"y": activations.sigmoid(z) if y is None else y}
 
-    def diagnose(got, expected):
-        if near(got, x @ W + b):
-            return "That is z = xW + b: apply the sigmoid to each entry."
-        if near(got, sigmoid(x @ W.T + b)):
-            return "You used W transposed: column j of W holds neuron j's weights."
-        if near(got, sigmoid(x @ W)):
-            return "The bias b is missing from z."
-        if near(got, 1 - expected):
-            return "Check the sign in the sigmoid: 1 / (1 + exp(-z))."
-        return "Compute z = xW + b first (entry j uses column j of W), then sigmoid(z)."
 
-    expect_hand("y", y, sigmoid(x @ W + b), diagnose)
+EX1 = Mistakes(
+    ex1_mistake,
+    {
+        "z only": "That is z = xW + b: apply the sigmoid to each entry.",
+        "W transposed": "You used W transposed: column j of W holds neuron j's "
+        "weights.",
+        "no bias": "The bias b is missing from z.",
+        "sign": "Check the sign in the sigmoid: 1 / (1 + exp(-z)).",
+    },
+)
+EX1_GENERAL = {
+    "y": "Compute z = xW + b first (entry j uses column j of W), then sigmoid(z)."
+}
 
 
 # --- ch01-ex2: one step of the rule at a pre-activation of 0 --------------------------
@@ -65,28 +72,36 @@ def ex2_data(rng):
     return {"w": w, "b": b, "x": x, "t": 0.0, "eta": eta}
 
 
-def ex2(data, w_new, b_new):
-    w, b, x, t, eta = (data[k] for k in ("w", "b", "x", "t", "eta"))
-    w_exp, b_exp, _ = perceptron_rule(w, b, x, t, eta)
+def ex2_mistake(d, mistake=None):
+    w, b, x, t, eta = (d[k] for k in ("w", "b", "x", "t", "eta"))
+    w, x = np.asarray(w, dtype=float), np.asarray(x, dtype=float)
+    if mistake == "hardlim(0) = 0":  # y = t: the rule changes nothing
+        return {"w_new": w, "b_new": b}
+    if mistake == "bias not moved":
+        return {"b_new": b}
+    wrong_sign = mistake in ("direction of w", "direction of b")
+    eta, t = (1.0, t) if mistake == "no eta" else (eta, 2.0 if wrong_sign else t)
+    w_new, b_new, _ = perceptron_rule(w, b, x, t, eta)  # t = 2: t - y of the wrong sign
+    if wrong_sign:
+        return {"w_new": w_new} if mistake == "direction of w" else {"b_new": b_new}
+    return {"w_new": w_new, "b_new": b_new}
 
-    def diagnose_w(got, expected):
-        if near(got, w):
-            return "The weights did not move: what is hardlim(0) in this book?"
-        if near(got, w + eta * x):
-            return "Wrong direction: here y = 1 and t = 0, so t - y is negative."
-        if near(got, w - x):
-            return "The step is scaled by the learning rate eta."
-        return "Compute z = w.x + b, then y = hardlim(z), then w + eta (t - y) x."
 
-    def diagnose_b(got, expected):
-        if near(got, b):
-            return "The bias moves too: b <- b + eta (t - y)."
-        if near(got, b + eta):
-            return "Wrong direction: t - y is negative here."
-        return "The bias update is b + eta (t - y)."
-
-    expect_hand("w_new", w_new, w_exp, diagnose_w)
-    expect_hand("b_new", b_new, b_exp, diagnose_b)
+EX2 = Mistakes(
+    ex2_mistake,
+    {
+        "hardlim(0) = 0": "The weights did not move: what is hardlim(0) in this book?",
+        "direction of w": "Wrong direction: here y = 1 and t = 0, so t - y is "
+        "negative.",
+        "direction of b": "Wrong direction: t - y is negative here.",
+        "no eta": "The step is scaled by the learning rate eta.",
+        "bias not moved": "The bias moves too: b <- b + eta (t - y).",
+    },
+)
+EX2_GENERAL = {
+    "w_new": "Compute z = w.x + b, then y = hardlim(z), then w + eta (t - y) x.",
+    "b_new": "The bias update is b + eta (t - y).",
+}
 
 
 # --- ch01-ex3: a gate of your own -----------------------------------------------------
@@ -140,46 +155,41 @@ def ex4_cases(rng):
     }
 
 
-def ex4_reference(w, b, X, T, eta):
-    p = Perceptron(len(w), eta=eta, W=w, b=b)
-    n_errors = p.train_epoch(X, T)
-    return p.W, float(p.b), float(n_errors)
-
-
-def epoch_variant(w, b, X, T, eta, strict=False, batch=False, sign=1.0, bias=True):
-    """An epoch with one typical mistake, for the diagnosis."""
-    w, b = np.array(w, dtype=float), float(b)
-    y_all = (X @ w + b > 0 if strict else X @ w + b >= 0) * 1.0
-    errors = 0
+def train_epoch(w, b, X, T, eta, mistake=None):
+    """One epoch of mlplib's perceptron rule, or of the rule with one mistake."""
+    if mistake is None:
+        p = Perceptron(len(w), eta=eta, W=w, b=b)
+        n_errors = p.train_epoch(X, T)
+        return p.W, float(p.b), float(n_errors)
+    w, b, errors = np.array(w, dtype=float), float(b), 0
+    y_all = activations.hardlim(X @ w + b)  # the outputs before the epoch
     for i, (x, t) in enumerate(zip(X, T)):
         z = x @ w + b
-        y = y_all[i] if batch else float(z > 0 if strict else z >= 0)
-        e = t - y
-        errors += int(e != 0)
-        w = w + sign * eta * e * x
-        b = b + sign * eta * e * bias
+        y = {"z > 0": float(z > 0), "batch": y_all[i]}.get(mistake, float(z >= 0))
+        step = eta * (t - y) * (-1 if mistake == "sign" else 1)
+        errors += int(t != y)
+        w, b = w + step * x, b + step * (mistake != "no bias")
     return w, b, float(errors)
 
 
-def ex4_diagnose(got, expected, case):
+EX4 = Mistakes(
+    lambda case, name: train_epoch(**case, mistake=name),
+    {
+        "z > 0": "At z = 0 the output is hardlim(0) = 1 (use z >= 0).",
+        "batch": "Compute each y with the weights as they are at that example.",
+        "sign": "The update adds eta (t - y) x; yours has the opposite sign.",
+        "no bias": "The bias is updated too: b <- b + eta (t - y).",
+    },
+)
+
+
+def ex4_shape(got, expected, case):
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         return "Return a tuple (w, b, n_errors)."
-    if near(got[0], expected[0]) and near(got[1], expected[1]):
-        return "w and b are right: count the examples with t - y != 0."
-    mistakes = [
-        ({"strict": True}, "At z = 0 the output is hardlim(0) = 1 (use z >= 0)."),
-        (
-            {"batch": True},
-            "Compute each y with the weights as they are at that example.",
-        ),
-        ({"sign": -1.0}, "The update adds eta (t - y) x; yours has the opposite sign."),
-        ({"bias": False}, "The bias is updated too: b <- b + eta (t - y)."),
-    ]
-    for kwargs, message in mistakes:
-        wrong = epoch_variant(**case, **kwargs)
-        if near(got[0], wrong[0]) and near(got[1], wrong[1]):
-            return message
     return None
+
+
+EX4_GENERAL = {2: "w and b are right: count the examples with t - y != 0."}
 
 
 # --- ch01-ex5: XOR from three perceptrons ---------------------------------------------
@@ -209,7 +219,8 @@ def ex5(data, W1, b1, w2, b2):
 EXERCISES = [
     Value(
         "ch01-ex1",
-        check=ex1,
+        check=rule(ex1_mistake, EX1, EX1_GENERAL),
+        version=2,
         data=ex1_data,
         title="A layer of two sigmoid neurons",
         difficulty="warm-up",
@@ -218,7 +229,8 @@ EXERCISES = [
     ),
     Value(
         "ch01-ex2",
-        check=ex2,
+        check=rule(ex2_mistake, EX2, EX2_GENERAL),
+        version=2,
         data=ex2_data,
         title="One step of the rule on the decision line",
         difficulty="warm-up",
@@ -238,8 +250,9 @@ EXERCISES = [
         "ch01-ex4",
         name="train_epoch",
         cases=ex4_cases,
-        reference=ex4_reference,
-        diagnose=ex4_diagnose,
+        reference=train_epoch,
+        diagnose=code_diagnosis(EX4, ex4_shape, EX4_GENERAL),
+        version=2,
         n_cases=5,
         title="One epoch of the perceptron rule",
         difficulty="core",
