@@ -102,3 +102,26 @@ def test_every_optimizer_module_is_in_the_registry():
         modules
     )
     assert all(optim.get(name, {"w": np.zeros(1)}).name == name for name in modules)
+
+
+@pytest.mark.parametrize("name", MAKERS)
+def test_an_unpickled_optimizer_keeps_its_rule(name):
+    """The rule chosen at construction is chosen again after pickling (a process pool
+    sends optimizers to its workers)."""
+    import pickle
+
+    w, w_copy = np.array([1.0, 2.0, -3.0]), np.array([1.0, 2.0, -3.0])
+    opt = MAKERS[name]({"w": w})
+    copy = pickle.loads(pickle.dumps(MAKERS[name]({"w": w_copy})))
+    for g in STEPS:
+        opt.step({"w": g})
+        copy.step({"w": g})
+    np.testing.assert_array_equal(copy.params["w"], w)
+
+
+def test_an_unpickled_plain_sgd_is_gradient_descent():
+    import pickle
+
+    opt = pickle.loads(pickle.dumps(optim.SGD({"w": np.ones(2)}, lr=0.5)))
+    opt.step({"w": np.ones(2)})
+    np.testing.assert_array_equal(opt.params["w"], [0.5, 0.5])

@@ -22,18 +22,32 @@ class Adagrad(Optimizer):
     slots = ("G",)
 
     def __init__(
-        self, params, lr=0.01, eps=1e-10, initial_accumulator_value=0.0,
-        epsilon_inside_sqrt=False, weight_decay=0.0, state=None, t=0,
-    ):  # fmt: skip
+        self,
+        params,
+        lr=0.01,
+        eps=1e-10,
+        initial_accumulator_value=0.0,
+        epsilon_inside_sqrt=False,
+        weight_decay=0.0,
+        state=None,
+        t=0,
+    ):
         G_0 = initial_accumulator_value
         super().__init__(
-            params, lr, weight_decay, state, t, eps=self.positive("eps", eps),
-            initial_accumulator_value=check_real(G_0, "initial_accumulator_value",
-                                                 "Adagrad", low=0),
+            params,
+            lr,
+            weight_decay,
+            state,
+            t,
+            eps=self.positive("eps", eps),
+            initial_accumulator_value=check_real(
+                G_0, "initial_accumulator_value", "Adagrad", low=0
+            ),
             epsilon_inside_sqrt=bool(epsilon_inside_sqrt),
-        )  # fmt: skip
-        inside = self.epsilon_inside_sqrt
-        self.denominator = self.eps_inside_sqrt if inside else self.eps_outside_sqrt
+        )
+
+    def resolve(self):
+        self.denominator = self.denominator_rule()
 
     def initial(self, slot, w):
         return namespace(w).full_like(w, self.initial_accumulator_value)

@@ -28,14 +28,30 @@ class Adam(Optimizer):
     slots = ("m", "v")
 
     def __init__(
-        self, params, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-8, epsilon_hat=False,
-        weight_decay=0.0, state=None, t=0,
-    ):  # fmt: skip
+        self,
+        params,
+        lr=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        eps=1e-8,
+        epsilon_hat=False,
+        weight_decay=0.0,
+        state=None,
+        t=0,
+    ):
         super().__init__(
-            params, lr, weight_decay, state, t, beta_1=self.unit("beta_1", beta_1),
-            beta_2=self.unit("beta_2", beta_2), eps=self.positive("eps", eps),
+            params,
+            lr,
+            weight_decay,
+            state,
+            t,
+            beta_1=self.unit("beta_1", beta_1),
+            beta_2=self.unit("beta_2", beta_2),
+            eps=self.positive("eps", eps),
             epsilon_hat=bool(epsilon_hat),
-        )  # fmt: skip
+        )
+
+    def resolve(self):
         if self.epsilon_hat:
             self.update_step = self.epsilon_hat_step
 

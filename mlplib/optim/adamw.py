@@ -17,16 +17,25 @@ class AdamW(Adam):
     decoupled = True
 
     def __init__(
-        self, params, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-8, weight_decay=0.01,
-        epsilon_hat=False, state=None, t=0,
-    ):  # fmt: skip
+        self,
+        params,
+        lr=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        eps=1e-8,
+        weight_decay=0.01,
+        epsilon_hat=False,
+        state=None,
+        t=0,
+    ):
         super().__init__(
             params, lr, beta_1, beta_2, eps, epsilon_hat, weight_decay, state, t
         )
+
+    def resolve(self):  # the rule is update_step below, around Adam's chosen one
         self.adam_step = (
             self.epsilon_hat_step if self.epsilon_hat else super().update_step
         )
-        vars(self).pop("update_step", None)  # the rule is this class's update_step
 
     def update_step(self, w, g, state):
         """Decay, then Adam's rule. Printed in chapters/04_optimizers."""

@@ -35,15 +35,30 @@ class Nadam(Optimizer):
     FLOAT32_DECAY = 0.9599999785423279  # float(np.float32(0.96))
 
     def __init__(
-        self, params, lr=0.002, beta_1=0.9, beta_2=0.999, eps=1e-8,
-        momentum_decay=0.004, weight_decay=0.0, float32_decay=False, state=None, t=0,
-    ):  # fmt: skip
+        self,
+        params,
+        lr=0.002,
+        beta_1=0.9,
+        beta_2=0.999,
+        eps=1e-8,
+        momentum_decay=0.004,
+        weight_decay=0.0,
+        float32_decay=False,
+        state=None,
+        t=0,
+    ):
         super().__init__(
-            params, lr, weight_decay, state, t, beta_1=self.unit("beta_1", beta_1),
-            beta_2=self.unit("beta_2", beta_2), eps=self.positive("eps", eps),
+            params,
+            lr,
+            weight_decay,
+            state,
+            t,
+            beta_1=self.unit("beta_1", beta_1),
+            beta_2=self.unit("beta_2", beta_2),
+            eps=self.positive("eps", eps),
             momentum_decay=self.positive("momentum_decay", momentum_decay),
             float32_decay=bool(float32_decay),
-        )  # fmt: skip
+        )
         self.decay = self.FLOAT32_DECAY if self.float32_decay else 0.96
         self.mu_product = math.prod(self.mu(i) for i in range(1, self.t + 1))
 

@@ -54,6 +54,20 @@ class Optimizer:
             setattr(self, name, value)
         self.t = check_int(t, "t (steps taken)", cls, minimum=0)
         self.state = self.build(state)
+        self.resolve()
+
+    def resolve(self):
+        """Choose the rule for these hyperparameters (a framework's form), once: at
+        construction and after unpickling. Plain optimizers have one rule."""
+
+    def __getstate__(self):  # the chosen rules are bound methods: chosen again
+        return {
+            k: v for k, v in vars(self).items() if getattr(v, "__self__", 0) is not self
+        }
+
+    def __setstate__(self, state):
+        vars(self).update(state)
+        self.resolve()
 
     @property
     def lr(self):
@@ -137,6 +151,12 @@ class Optimizer:
 
     def update_step(self, w, g, state):  # pragma: no cover - every optimizer has one
         raise NotImplementedError
+
+    def denominator_rule(self):
+        """:meth:`eps_inside_sqrt` or :meth:`eps_outside_sqrt`, as chosen."""
+        return (
+            self.eps_inside_sqrt if self.epsilon_inside_sqrt else self.eps_outside_sqrt
+        )
 
     def eps_outside_sqrt(self, s):
         r""":math:`\sqrt{s} + \epsilon`, the denominator of PyTorch's rules."""

@@ -23,18 +23,35 @@ class RMSprop(Optimizer):
     name = "rmsprop"
 
     def __init__(
-        self, params, lr=0.001, rho=0.9, eps=1e-7, epsilon_inside_sqrt=False,
-        momentum=0.0, centered=False, weight_decay=0.0, state=None, t=0,
-    ):  # fmt: skip
+        self,
+        params,
+        lr=0.001,
+        rho=0.9,
+        eps=1e-7,
+        epsilon_inside_sqrt=False,
+        momentum=0.0,
+        centered=False,
+        weight_decay=0.0,
+        state=None,
+        t=0,
+    ):
         momentum = self.unit("momentum", momentum)
         self.slots = ("s",) + ("m",) * bool(centered) + ("B",) * (momentum > 0)
         super().__init__(
-            params, lr, weight_decay, state, t, rho=self.unit("rho", rho),
-            eps=self.positive("eps", eps), momentum=momentum,
-            epsilon_inside_sqrt=bool(epsilon_inside_sqrt), centered=bool(centered),
-        )  # fmt: skip
-        inside = self.epsilon_inside_sqrt
-        self.denominator = self.eps_inside_sqrt if inside else self.eps_outside_sqrt
+            params,
+            lr,
+            weight_decay,
+            state,
+            t,
+            rho=self.unit("rho", rho),
+            eps=self.positive("eps", eps),
+            momentum=momentum,
+            epsilon_inside_sqrt=bool(epsilon_inside_sqrt),
+            centered=bool(centered),
+        )
+
+    def resolve(self):
+        self.denominator = self.denominator_rule()
 
     def update_step(self, w, g, state):
         """Printed in chapters/04_optimizers."""

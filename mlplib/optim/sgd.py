@@ -31,21 +31,37 @@ class SGD(GradientDescent):
     name = "sgd"
 
     def __init__(
-        self, params, lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0,
-        momentum_form="velocity", state=None, t=0,
-    ):  # fmt: skip
+        self,
+        params,
+        lr=0.01,
+        momentum=0.0,
+        nesterov=False,
+        weight_decay=0.0,
+        momentum_form="velocity",
+        state=None,
+        t=0,
+    ):
         momentum = self.unit("momentum", momentum)
         if nesterov and momentum == 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0, got momentum=0.0")
         form = check_choice(momentum_form, "momentum_form", MOMENTUM_FORMS, "SGD")
         self.slots = () if momentum == 0 else ("v",) if form == "velocity" else ("b",)
         Optimizer.__init__(
-            self, params, lr, weight_decay, state, t, momentum=momentum,
-            nesterov=bool(nesterov), momentum_form=form,
-        )  # fmt: skip
-        if momentum == 0:
+            self,
+            params,
+            lr,
+            weight_decay,
+            state,
+            t,
+            momentum=momentum,
+            nesterov=bool(nesterov),
+            momentum_form=form,
+        )
+
+    def resolve(self):
+        if self.momentum == 0:
             self.update_step = super().update_step  # gradient descent
-        elif form == "buffer":
+        elif self.momentum_form == "buffer":
             self.update_step = self.buffer_step
 
     def update_step(self, w, g, state):
