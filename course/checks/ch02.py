@@ -1,14 +1,16 @@
-"""Exercises of the forward-propagation chapter: inputs, checks and diagnoses.
+"""Exercises of the forward-propagation chapter: inputs, references, mistake tables.
 
-Expected values are computed with mlplib from each exercise's own inputs; no message
-shows an expected value. The only typed-in numbers are the worked example's weights,
-which are the book version's inputs of ch02-ex1.
+References are computed with mlplib (dense_forward, Sequential) from each exercise's
+own inputs; each named mistake is the same computation with one thing changed. The only
+typed-in numbers are the worked example's weights, the book's inputs of ch02-ex1.
 """
 
 import numpy as np
 
-from course.checks import Code, Feedback, Value, Written, expect_code, expect_hand, near
+from course.checks import Code, Feedback, Value, Written
+from course.checks.kit import Mistakes, code_diagnosis, rule
 from mlplib import Sequential, activations
+from mlplib.activations import Softmax
 from mlplib.layers import dense_forward
 
 # The worked 2-3-2-1 example as PyTorch printed it: weight (n_out, n_in), bias (n_out,)
@@ -40,32 +42,33 @@ def ex1_data(rng):
     return data
 
 
-def ex1(data, z1, z2, y):
-    x = data["x"]
-    Ws = [np.asarray(data[f"weight_{k}"]).T for k in range(3)]
-    bs = [np.asarray(data[f"bias_{k}"]) for k in range(3)]
-    z1_exp = x @ Ws[0] + bs[0]
-    z2_exp = z1_exp @ Ws[1] + bs[1]
-    y_exp = z2_exp @ Ws[2] + bs[2]
+def ex1_mistake(d, mistake=None):
+    """The worked network's pre-activations (linear layers, mlplib's dense_forward),
+    or with the bias of one layer left out or subtracted."""
+    identity = activations.get(None)
+    A, out = np.asarray(d["x"], dtype=float), {}
+    for k, name in enumerate(("z1", "z2", "y")):
+        W, b = np.asarray(d[f"weight_{k}"]).T, np.asarray(d[f"bias_{k}"])
+        Z = dense_forward(A, W, b, identity)[0]
+        wrong = {f"no bias in {name}": A @ W, f"bias subtracted in {name}": A @ W - b}
+        out[name] = wrong.get(mistake, Z)
+        A = Z  # the next layer gets the right input: one mistake at a time
+    out["y"] = float(out["y"][0])
+    return out
 
-    def diagnose(inputs, W, b, hint):
-        def diagnosis(got, expected):
-            if near(got, inputs @ W):
-                return "The bias is missing."
-            if near(got, inputs @ W - b):
-                return "The bias is added, not subtracted."
-            return hint
 
-        return diagnosis
-
-    rows = "Row j of a PyTorch weight holds the weights into neuron j."
-    expect_hand("z1", z1, z1_exp, diagnose(x, Ws[0], bs[0], rows))
-    hint = "Use your z1 as the input of the second layer. " + rows
-    expect_hand("z2", z2, z2_exp, diagnose(z1_exp, Ws[1], bs[1], hint))
-    y_arr = np.asarray(y, dtype=float) if y is not None else None
-    y = float(y_arr.ravel()[0]) if y_arr is not None and y_arr.size == 1 else y
-    hint = "y = z6 w6y + z7 w7y + by, from your z2."
-    expect_hand("y", y, float(y_exp[0]), diagnose(z2_exp, Ws[2][:, 0], bs[2][0], hint))
+BIAS = {f"no bias in {n}": "The bias is missing." for n in ("z1", "z2", "y")}
+BIAS |= {
+    f"bias subtracted in {n}": "The bias is added, not subtracted."
+    for n in ("z1", "z2", "y")
+}
+EX1 = Mistakes(ex1_mistake, BIAS)
+ROWS = "Row j of a PyTorch weight holds the weights into neuron j."
+EX1_GENERAL = {
+    "z1": ROWS,
+    "z2": "Use your z1 as the input of the second layer. " + ROWS,
+    "y": "y = z6 w6y + z7 w7y + by, from your z2.",
+}
 
 
 # --- ch02-ex2: shapes and parameters --------------------------------------------------
@@ -79,45 +82,42 @@ def ex2_data(rng):
     return {"sizes": sizes, "N": int(rng.choice([8, 16, 32, 64]))}
 
 
-def ex2(data, n_params, shape_W2, shape_Z2):
-    sizes, N = data["sizes"], data["N"]
+def ex2_mistake(d, mistake=None):
+    sizes, N = d["sizes"], d["N"]
     pairs = list(zip(sizes[:-1], sizes[1:]))
-    weights = sum(i * o for i, o in pairs)
-    biases = sum(o for _, o in pairs)
+    weights, biases = sum(i * o for i, o in pairs), sum(o for _, o in pairs)
+    wrong = {
+        "weights only": {"n_params": weights},
+        "bias per example": {"n_params": weights + N * biases},
+        "input bias": {"n_params": weights + biases + sizes[0]},
+        "PyTorch layout": {"shape_W2": (sizes[2], sizes[1])},
+        "Z transposed": {"shape_Z2": (sizes[2], N)},
+    }
+    right = {
+        "n_params": Sequential.from_sizes(sizes, None).n_params,
+        "shape_W2": (sizes[1], sizes[2]),
+        "shape_Z2": (N, sizes[2]),
+    }
+    return right | wrong.get(mistake, {})
 
-    def diagnose_n(got, expected):
-        if near(got, weights):
-            return "Count the biases too: n_l per layer."
-        if near(got, weights + N * biases):
-            return "The bias is one vector per layer, shared by the whole batch."
-        if near(got, weights + biases + sizes[0]):
-            return "The input layer has no bias."
-        return "Layer l has an n_{l-1} x n_l weight matrix and n_l biases."
 
-    def diagnose_shape(flipped, message):
-        def diagnosis(got, expected):
-            return (
-                message if near(got, flipped) else "Write the shape as (rows, columns)."
-            )
-
-        return diagnosis
-
-    expected_n = Sequential.from_sizes(sizes, None).n_params
-    expect_code("n_params", n_params, expected_n, diagnose_n)  # counts are exact
-    expect_code(
-        "shape_W2",
-        shape_W2,
-        (sizes[1], sizes[2]),
-        diagnose_shape(
-            (sizes[2], sizes[1]), "That is PyTorch's layout; W is n_in x n_out."
-        ),
-    )
-    expect_code(
-        "shape_Z2",
-        shape_Z2,
-        (N, sizes[2]),
-        diagnose_shape((sizes[2], N), "Z has one row per example."),
-    )
+EX2 = Mistakes(
+    ex2_mistake,
+    {
+        "weights only": "Count the biases too: n_l per layer.",
+        "bias per example": "The bias is one vector per layer, shared by the whole "
+        "batch.",
+        "input bias": "The input layer has no bias.",
+        "PyTorch layout": "That is PyTorch's layout; W is n_in x n_out.",
+        "Z transposed": "Z has one row per example.",
+    },
+)
+EXACT2 = ("n_params", "shape_W2", "shape_Z2")  # counts and shapes: exact
+EX2_GENERAL = {
+    "n_params": "Layer l has an n_{l-1} x n_l weight matrix and n_l biases.",
+    "shape_W2": "Write the shape as (rows, columns).",
+    "shape_Z2": "Write the shape as (rows, columns).",
+}
 
 
 # --- ch02-ex3: a batched dense layer, in code -----------------------------------------
@@ -133,29 +133,45 @@ def ex3_cases(rng):
     }
 
 
-def ex3_reference(X, W, b, activation):
-    return dense_forward(X, W, b, activations.get(activation))
+def dense_layer(X, W, b, activation, mistake=None):
+    """mlplib's dense_forward, or with one mistake: (Z, A)."""
+    f = activations.get(activation)
+    if mistake == "no bias":
+        return {0: X @ W}
+    if mistake == "W transposed" and W.shape[0] == W.shape[1]:
+        return {0: X @ W.T + b}
+    if mistake == "bias on rows" and X.shape[0] == W.shape[1]:
+        return {0: X @ W + b[:, None]}
+    Z, A = dense_forward(X, W, b, f)
+    if mistake == "no activation":
+        return Z, Z
+    if mistake in ("relu", "sigmoid", "tanh"):
+        return Z, activations.get(mistake)(Z)
+    return (Z, A) if mistake is None else None
 
 
-def ex3_diagnose(got, expected, case):
+EX3 = Mistakes(
+    lambda case, name: dense_layer(**case, mistake=name),
+    {
+        "no bias": "Z is missing the bias.",
+        "W transposed": "Z uses W transposed: W is (n_in, n_out), so Z = X @ W + b.",
+        "bias on rows": "The bias is added along the wrong axis: it belongs to the "
+        "columns.",
+        "no activation": "A equals Z: apply the activation.",
+        "relu": "A applies relu, not the activation asked for.",
+        "sigmoid": "A applies sigmoid, not the activation asked for.",
+        "tanh": "A applies tanh, not the activation asked for.",
+    },
+)
+
+
+def ex3_shape(got, expected, case):
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return "Return a tuple (Z, A)."
-    Z, A = got
-    X, W, b = case["X"], case["W"], case["b"]
-    if near(Z, X @ W):
-        return "Z is missing the bias."
-    if W.shape[0] == W.shape[1] and near(Z, X @ W.T + b):
-        return "Z uses W transposed: W is (n_in, n_out), so Z = X @ W + b."
-    if X.shape[0] == W.shape[1] and near(Z, X @ W + b[:, None]):
-        return "The bias is added along the wrong axis: it belongs to the columns."
-    if near(Z, expected[0]):
-        if near(A, Z):
-            return "A equals Z: apply the activation."
-        for name in ("relu", "sigmoid", "tanh"):
-            if name != case["activation"] and near(A, activations.get(name)(Z)):
-                return f"A applies {name}, not the activation asked for."
-        return "Z is right; check the activation."
     return None
+
+
+EX3_GENERAL = {1: "Z is right; check the activation."}
 
 
 # --- ch02-ex4: a whole network, in code -----------------------------------------------
@@ -181,26 +197,38 @@ def ex4_model(X, params, activations):
     return model
 
 
-def ex4_reference(X, params, activations):
-    return ex4_model(X, params, activations).forward(X)
+def mlp_forward(X, params, activations, mistake=None):
+    """mlplib's forward pass, or with one mistake."""
+    if mistake == "no biases":
+        params = {k: v if k.endswith(".W") else 0 * v for k, v in params.items()}
+    model = ex4_model(X, params, activations)
+    Y = model.forward(X)
+    if mistake == "softmax by columns":
+        Z = model.layers[-1].Z  # the output layer's logits
+        return Softmax().f(Z.T).T
+    return Y
 
 
-def ex4_diagnose(got, expected, case):
+EX4 = Mistakes(
+    lambda case, name: mlp_forward(**case, mistake=name),
+    {
+        "softmax by columns": "The softmax normalises each row (one example), not each "
+        "column.",
+        "no biases": "The biases are missing.",
+    },
+)
+
+
+def ex4_shape(got, expected, case):
     got = np.asarray(got, dtype=float)
     if got.shape != expected.shape:
         return "The output has one row per example and one column per output unit."
     if not np.all(np.isfinite(got)):
         return "exp overflowed: subtract each row's maximum before the softmax."
-    model = ex4_model(case["X"], case["params"], case["activations"])
-    model.forward(case["X"])
-    Z = model.layers[-1].Z  # the output layer's logits
-    by_column = np.exp(Z - Z.max(axis=0)) / np.exp(Z - Z.max(axis=0)).sum(axis=0)
-    if near(got, by_column):
-        return "The softmax normalises each row (one example), not each column."
-    no_bias = {k: (v if k.endswith(".W") else 0 * v) for k, v in case["params"].items()}
-    if near(got, ex4_reference(case["X"], no_bias, case["activations"])):
-        return "The biases are missing."
-    return "Apply Z = A W + b and then layer k's activation, for k = 0, 1, ..."
+    return None
+
+
+EX4_GENERAL = "Apply Z = A W + b and then layer k's activation, for k = 0, 1, ..."
 
 
 # --- ch02-ex5: XOR with sigmoids ------------------------------------------------------
@@ -236,7 +264,8 @@ def ex5(data, W1, b1, W2, b2):
 EXERCISES = [
     Value(
         "ch02-ex1",
-        check=ex1,
+        check=rule(ex1_mistake, EX1, EX1_GENERAL, scalar=("y",)),
+        version=2,
         data=ex1_data,
         title="The 2-3-2-1 network by hand",
         difficulty="warm-up",
@@ -245,7 +274,8 @@ EXERCISES = [
     ),
     Value(
         "ch02-ex2",
-        check=ex2,
+        check=rule(ex2_mistake, EX2, EX2_GENERAL, exact=EXACT2),
+        version=2,
         data=ex2_data,
         title="Shapes and parameter count",
         difficulty="warm-up",
@@ -256,8 +286,9 @@ EXERCISES = [
         "ch02-ex3",
         name="dense_forward",
         cases=ex3_cases,
-        reference=ex3_reference,
-        diagnose=ex3_diagnose,
+        reference=dense_layer,
+        diagnose=code_diagnosis(EX3, ex3_shape, EX3_GENERAL),
+        version=2,
         n_cases=5,
         title="A batched dense layer",
         difficulty="core",
@@ -268,8 +299,9 @@ EXERCISES = [
         "ch02-ex4",
         name="mlp_forward",
         cases=ex4_cases,
-        reference=ex4_reference,
-        diagnose=ex4_diagnose,
+        reference=mlp_forward,
+        diagnose=code_diagnosis(EX4, ex4_shape, EX4_GENERAL),
+        version=2,
         n_cases=4,
         title="A whole forward pass, with a stable softmax",
         difficulty="core",

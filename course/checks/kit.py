@@ -148,18 +148,22 @@ class Mistakes:
 NONE = Mistakes(lambda inputs, name: None, {})
 
 
-def rule(answer, mistakes=None, general=None, exact=()):
+def rule(answer, mistakes=None, general=None, exact=(), scalar=()):
     """A numeric exercise's check from its reference ``answer(data) -> {name: value}``.
 
     Each answer is compared to four significant figures (``exact`` names: exactly), in
     the order of ``answer``'s dict; a wrong one gets the hint of ``mistakes`` or
     ``general[name]``: a hint that names no mistake, or ``general[name](got,
-    expected)`` for one that depends on the answer's form (a shape, a permutation).
+    expected)`` for one that depends on the answer's form (a shape, a permutation);
+    ``scalar`` names accept a number given as a one-element array.
     """
     general, mistakes = general or {}, mistakes or NONE
 
     def check(data, **answers):
         expected = answer(data)
+        for name in scalar:  # a number given as a one-element array is that number
+            if np.size(answers.get(name)) == 1 and answers.get(name) is not None:
+                answers[name] = float(np.ravel(np.asarray(answers[name], float))[0])
         unknown = sorted(set(answers) - set(expected))
         if unknown:
             raise Feedback(
@@ -184,7 +188,8 @@ def rule(answer, mistakes=None, general=None, exact=()):
 def code_diagnosis(mistakes, shape=None, general=None):
     """A code exercise's ``diagnose(got, expected, case)``: ``shape(got, expected,
     case)`` first (a wrong type or shape), then the table (a mistake is recognised to
-    the code tolerance, 1e-8), then ``general``."""
+    the code tolerance, 1e-8), then ``general`` (a hint, or a dict output item ->
+    hint for the first wrong item)."""
 
     def diagnose(got, expected, case):
         if shape is not None:
@@ -196,8 +201,11 @@ def code_diagnosis(mistakes, shape=None, general=None):
         got_parts, exp_parts = parts(got), parts(expected)
         for part in exp_parts:
             if not same(got_parts.get(part), exp_parts[part], code_within):
-                return mistakes.hint(case, got, expected, part, code_within) or general
-        return general
+                hint = mistakes.hint(case, got, expected, part, code_within)
+                return hint or (
+                    general.get(part) if isinstance(general, dict) else general
+                )
+        return None if isinstance(general, dict) else general
 
     diagnose.mistakes = mistakes
     return diagnose
