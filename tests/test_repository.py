@@ -98,7 +98,7 @@ def test_colab_cell_check_reports_a_stale_url(tmp_path):
     assert colab_cell.check([path]) == []
     assert nbformat.read(path, as_version=4).cells[0].metadata["tags"] == [
         "colab-setup",
-        "hide-input",
+        "remove-cell",
     ]
 
 
