@@ -21,7 +21,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: test-slow test-portable nbval book test test-quick execute serve colab-cells student-edition grade clean install benchmark browser-deps
+.PHONY: test-slow test-portable nbval book test test-quick execute serve colab-cells student-edition grade benchmark-grading clean install benchmark
 
 install: $(STAMP)
 
@@ -76,12 +76,16 @@ colab-cells: $(STAMP)
 	$(BIN)/python tools/colab_cell.py --write
 
 student-edition: $(STAMP)
-	$(BIN)/python tools/student_edition.py --out student $(if $(ROSTER),--roster $(ROSTER))
+	$(BIN)/python tools/student_edition.py --out student $(if $(ROSTER),--roster $(ROSTER)) $(ARGS)
 
 grade: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=02_mlp_forward] [OUT=grades/ch02.csv] [ROSTER=roster.csv]"; exit 2; }
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [CHAPTER=02_mlp_forward] [OUT=grades/ch02.csv] [ROSTER=roster.csv] [ARGS=\"--jobs 2 --seed 5 ...\"]"; exit 2; }
 	$(BIN)/python tools/grade.py $(SUBMISSIONS) --out $(or $(OUT),grades/grades.csv) \
-		$(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(ROSTER),--roster $(ROSTER))
+		$(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(ROSTER),--roster $(ROSTER)) $(ARGS)
+
+# Grading benchmark: 40 submissions of chapters 4, 5 and 8 (ARGS="--count 10" for fewer).
+benchmark-grading: $(STAMP)
+	$(BIN)/python benchmarks/grading.py $(ARGS)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/train_epoch.py

@@ -23,6 +23,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from course.exercise import exercises as chapter_exercises
+from course.grading import integrity
 from course.nbtools import check_calls, exercise_label, find_directive, tags
 
 SOLUTION_TAG = "solution"
@@ -192,7 +193,8 @@ def chapter_versions(name):
 
 def variant_cell(meta):
     """The cell that selects the notebook's inputs; it also carries ``meta`` as a
-    comment, for a notebook whose metadata got lost on the way (course.prepare)."""
+    comment, for a notebook whose metadata got lost on the way
+    (``course.grading.prepare``)."""
     args = repr(meta["variant"]) + (", assessment=True" if meta["assessment"] else "")
     record = textwrap.wrap(json.dumps(meta, sort_keys=True), 70, break_long_words=False)
     lines = [RECORD + record[0]] + [RECORD_MORE + part for part in record[1:]]
@@ -212,13 +214,15 @@ def pin_colab_cell(nb, ref):
 
 
 def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
-                     student=None, assessment=False, edition=None):  # fmt: skip
+                     student=None, assessment=False, edition=None,
+                     key=None):  # fmt: skip
     """Return the student edition of notebook ``nb`` (a new object; ``nb`` is not
     changed).
 
     ``variant`` (with ``student``): a notebook with that student's own exercise inputs;
     ``assessment``: in-notebook feedback without hints; ``edition``: the tag or commit
-    it is built from (the Colab cell installs that version).
+    it is built from (the Colab cell installs that version); ``key``: the
+    instructor's key, which signs the record (``course.grading.integrity``).
     """
     nb = copy.deepcopy(nb)
     resources = {"name": name}
@@ -235,6 +239,9 @@ def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
         "exercises": chapter_versions(name), "variant": variant, "student": student,
         "assessment": assessment,
     }  # fmt: skip
+    if key is not None:
+        meta = nb.metadata["course"]
+        meta["signature"] = integrity.signature(meta, key)
     setup = [i for i, c in enumerate(nb.cells) if "colab-setup" in tags(c)]
     nb.cells.insert(setup[0] + 1 if setup else 0, variant_cell(nb.metadata["course"]))
     return nb

@@ -49,6 +49,7 @@ class Exercise:
     minutes: int = 10
     points: int = 1
     version: int = 1
+    forbids: tuple = ()  # dotted names of library routines the answer may not use
 
     def __post_init__(self):
         if self.difficulty not in DIFFICULTIES:
@@ -90,6 +91,7 @@ class Code(Exercise):
     reference: Callable
     diagnose: Callable | None = None
     n_cases: int = 3
+    pure: bool = False  # True: changing an argument in place is wrong
     kind: str = "code"
 
     def make_cases(self, rng):

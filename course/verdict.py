@@ -10,6 +10,7 @@ import copy
 import numpy as np
 
 from course.exercise import Code, Feedback, Value, Written
+from course.kit.calls import call_cases  # noqa: F401  (course.checks re-exports it)
 
 ABS_FLOOR = 1e-12  # a hand answer of 0 where the exact value is rounding noise passes
 
@@ -141,17 +142,6 @@ def value_verdict(ex: Value, data, answers):
         ) from None
 
 
-def call_cases(fn, cases):
-    """``[("ok", output) | ("error", message)]``: the function on each case."""
-    results = []
-    for case in cases:
-        try:
-            results.append(("ok", fn(**copy.deepcopy(case))))
-        except Exception as error:
-            results.append(("error", f"{type(error).__name__}: {error}"[:300]))
-    return results
-
-
 def describe(case):
     parts = [f"{k} of shape {np.shape(v)}" for k, v in case.items() if np.ndim(v) > 0]
     return f" on random inputs ({', '.join(parts)})" if parts else " on random inputs"
@@ -160,9 +150,15 @@ def describe(case):
 def code_verdict(ex: Code, cases, results):
     """Compare the student's outputs (``results`` of :func:`call_cases`) with the
     reference on the same ``cases``; raise Feedback naming the first wrong case."""
-    for case, (status, got) in zip(cases, results, strict=True):
+    for case, (status, got, *changed) in zip(cases, results, strict=True):
         if status == "error":
             raise Feedback(f"{ex.name} raised {got}{describe(case)}.")
+        changed = list(changed[0]) if changed else []
+        if ex.pure and changed:
+            raise Feedback(
+                f"{ex.name} changed its argument {changed[0]} in place; return new "
+                "arrays and leave the inputs unchanged."
+            )
         expected = ex.reference(**copy.deepcopy(case))
 
         def diagnose(g, e, case=case):

@@ -26,9 +26,9 @@ import fixture_checks  # noqa: E402, F401  (registers course.checks.ch99)
 import make_fixtures  # noqa: E402
 import student_edition  # noqa: E402
 
-from course import grader, reports, sandbox  # noqa: E402
 from course.exercise import find  # noqa: E402
-from course.roster import read_roster, variant_for  # noqa: E402
+from course.grading import grader, integrity, reports, sandbox  # noqa: E402
+from course.grading.lms import read_roster, variant_for  # noqa: E402
 
 MB = 2**20
 
@@ -36,7 +36,7 @@ MB = 2**20
 def settings(**kw):
     base = dict(chapters_dir=TINY.parent, chapter="99_tiny", jobs=2, cell_timeout=3,
                 timeout=10, memory_mb=4096, kernel_paths=[FIX / "fixture_checks.py"],
-                seed=7)  # fmt: skip
+                seed=7, key=make_fixtures.KEY)  # fmt: skip
     return grader.Settings(**{**base, **kw})
 
 
@@ -187,7 +187,7 @@ def test_outputs_are_capped_and_reports_written(attacked):
     assert max(sizes.values()) < 5 * MB
     assert "truncated" in (folder / "executed" / "big_print.ipynb").read_text()
     gradebook = (folder / "gradebook.csv").read_text().splitlines()
-    assert gradebook[0] == "student,score,max" and "correct.ipynb,3,5" in gradebook
+    assert gradebook[0] == "student_id,99_tiny,max" and "correct.ipynb,3,3" in gradebook
     result = json.loads((folder / "gradescope" / "correct.json").read_text())
     assert result["score"] == 3 and [t["max_score"] for t in result["tests"]] == [1, 2]
     assert "ch99-ex2" in (folder / "feedback" / "wrong.html").read_text()
@@ -195,10 +195,10 @@ def test_outputs_are_capped_and_reports_written(attacked):
     assert find("ch99-ex3").rubric in written and "<em>not answered yet</em>" in written
 
 
-def test_namespaces_are_used_where_the_machine_has_them():
-    if not sandbox.namespaces_available():
-        pytest.skip("no unprivileged namespaces here: limits and markers only")
-    assert sandbox.UNSHARE[:3] == ["--user", "--map-root-user", "--pid"]
+def test_every_kernel_ran_in_the_sandbox(attacked):
+    if not sandbox.contained_available():
+        pytest.skip("bubblewrap cannot build a sandbox here")
+    assert all(r["run"]["contained"] for r in attacked[0] if r.get("run"))
 
 
 # --- editions, hand-graded columns, parallel = serial ------------------------------
@@ -210,6 +210,8 @@ def small(tmp_path_factory):
     shutil.copy(FIX / "submissions" / "correct.ipynb", folder / "correct.ipynb")
     old = nbformat.read(FIX / "submissions" / "correct.ipynb", as_version=4)
     del old.metadata["course"]["exercises"]["ch99-ex2"]  # made before ch99-ex2 existed
+    record = old.metadata["course"]
+    record["signature"] = integrity.signature(record, make_fixtures.KEY)
     nbformat.write(old, folder / "old_edition.ipynb")
     out = tmp_path_factory.mktemp("small-grades")
     serial = grade(folder, out / "serial.csv", jobs=1)
@@ -291,16 +293,16 @@ def test_roster_variants_differ_and_a_copied_answer_fails(tmp_path):
     assert "made from another student's edition" in copy["flags"]
 
 
-def test_without_namespaces_limits_and_markers_still_contain(tmp_path):
-    """The fallback for machines without namespaces: the kernel's parent is a stand-in,
-    not the grader's worker, and leftover processes are found by their marker."""
+def test_uncontained_limits_and_markers_still_contain(tmp_path):
+    """The fallback without bubblewrap: the kernel's parent is a stand-in, not the
+    grader's worker, and leftover processes are found by their marker."""
     names = ["kill_grader", "setsid_sleep", "unanswered"]
     for name in names + ["correct"]:
         folder = "submissions" if name == "correct" else "attacks"
         shutil.copy(FIX / folder / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
-    rows, table = grade(tmp_path, tmp_path / "out" / "g.csv", namespaces=False)
+    rows, table = grade(tmp_path, tmp_path / "out" / "g.csv", uncontained=True)
     assert len(table) == len(names) + 1
-    assert all(not r["run"]["namespaces"] for r in rows)
+    assert all(not r["run"]["contained"] for r in rows)
     assert marks(table["correct.ipynb"]) == ("1", "2", "3")
     for name in names:
         assert marks(table[f"{name}.ipynb"]) == marks(table["unanswered.ipynb"])

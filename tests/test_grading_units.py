@@ -12,11 +12,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "fixtures" / "instructor"), str(ROOT / "tools")]
 import fixture_checks  # noqa: E402, F401  (registers course.checks.ch99)
 
-from course import check, exercise_data, plain, use_variant  # noqa: E402
+from course import check, exercise_data, use_variant  # noqa: E402
+from course.kit import plain  # noqa: E402
 from course.exercise import Feedback, exercises, find  # noqa: E402
-from course.grader import Settings, exported, score  # noqa: E402
-from course.harvest import MIME  # noqa: E402
-from course.prepare import GRADER_TAG, course_metadata, prechecks  # noqa: E402
+from course.grading.grader import Settings  # noqa: E402
+from course.grading.scoring import exported, score  # noqa: E402
+from course.kit.harvest import MIME  # noqa: E402
+from course.grading.prepare import GRADER_TAG, course_metadata, prechecks  # noqa: E402
 from course.verdict import expect_code, expect_hand  # noqa: E402
 
 
@@ -159,7 +161,7 @@ def test_an_assessment_edition_selects_assessment_mode():
 
 def test_a_failed_export_says_why():
     cell = nbformat.v4.new_code_cell(
-        "__import__('course.harvest').harvest.export('ch99-ex2', {})",
+        "__import__('course.kit.harvest').harvest.export('ch99-ex2', {})",
         metadata={"tags": [GRADER_TAG]},
     )
     cell.outputs = [

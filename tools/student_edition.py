@@ -32,9 +32,10 @@ from course.edition import (  # noqa: E402, F401  (names the tests use)
     SOLUTION_TAG,
     student_notebook,
 )
+from course.grading import integrity  # noqa: E402
+from course.grading.lms import RosterError, read_roster  # noqa: E402
+from course.grading.roster import edition as repo_edition  # noqa: E402
 from course.nbtools import check_calls, exercise_label, find_directive  # noqa: E402, F401
-from course.roster import edition as repo_edition  # noqa: E402
-from course.roster import read_roster  # noqa: E402
 
 # --- publishing ---
 
@@ -112,7 +113,7 @@ def exercise_table(paths):
 
 
 def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="student",
-          roster=None, assessment=False):  # fmt: skip
+          roster=None, assessment=False, key=None):  # fmt: skip
     """Write the student edition of ``paths`` into ``out/chapters`` and
     ``out/README.md``;
     with ``roster`` ({student id: variant}), one folder per student,
@@ -130,7 +131,7 @@ def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="st
         for student, variant, folder in targets:
             folder.mkdir(parents=True, exist_ok=True)
             built = student_notebook(nb, path.stem, clear_all_outputs, variant, student,
-                                     assessment, edition)  # fmt: skip
+                                     assessment, edition, key)  # fmt: skip
             nbformat.write(built, folder / path.name)
             written.append(folder / path.name)
     repo_url = colab_repo or repository()[0]
@@ -152,8 +153,10 @@ def parse(argv):
     add("--colab-repo", help="GitHub url where the edition is published")
     add("--colab-branch", default="student", help="its branch (default: student)")
     add("--list", action="store_true", help="print the exercise table, write nothing")
-    add("--roster", help="roster CSV (student_id column): a notebook per student")
+    add("--roster", help="roster CSV as the LMS exports it: a notebook per student")
     add("--assessment", action="store_true", help="in-notebook feedback without hints")
+    add("--id-column", help="the roster's id column (default: recognised by name)")
+    add("--key", help=f"the signing key file (default: {integrity.DEFAULT_KEY})")
     return parser.parse_args(argv)
 
 
@@ -167,9 +170,14 @@ def main(argv=None):
     if args.list:
         print(exercise_table(paths))
         return 0
-    roster = read_roster(args.roster) if args.roster else None
+    try:
+        roster = read_roster(args.roster, args.id_column) if args.roster else None
+    except RosterError as error:
+        print(error, file=sys.stderr)
+        return 2
+    key = integrity.load_key(args.key, create=True)
     written = build(paths, args.out, args.clear_all_outputs, args.colab_repo,
-                    args.colab_branch, roster, args.assessment)  # fmt: skip
+                    args.colab_branch, roster, args.assessment, key)  # fmt: skip
     for target in written:
         print(f"wrote {target}")
     return 0

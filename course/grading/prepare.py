@@ -4,7 +4,7 @@
 holds solution cells, names another chapter or another student, or comes from an
 edition older than the current exercises. :func:`graded_notebook` clears its outputs
 and adds, after each exercise's check cell (or at the end), a grader cell that exports
-the answers as plain data (``course.harvest``); a code exercise's cell carries the
+the answers as plain data (``course.kit.harvest``); a code exercise's cell carries the
 grader's hidden inputs.
 """
 
@@ -15,9 +15,10 @@ import os
 
 import nbformat
 
-from course import plain
 from course.edition import RECORD, RECORD_MORE
 from course.exercise import Code, Value
+from course.grading import depends
+from course.kit import plain
 from course.nbtools import check_arguments, find_directive, tags
 
 GRADER_TAG = "grader"
@@ -74,8 +75,10 @@ def edition_flags(meta, exercises):
     return flags, skip
 
 
-def prechecks(nb, chapter, exercises, student=None, variant=None):
-    """``(flags, labels not to grade)`` for submission ``nb`` graded as ``chapter``."""
+def prechecks(nb, chapter, exercises, student=None, variant=None, signed=True):
+    """``(flags, labels not to grade)`` for submission ``nb`` graded as ``chapter``;
+    an exercise missing from the record is left out only when the record is
+    ``signed`` (an edited list cannot shrink the maximum)."""
     meta = course_metadata(nb)
     flags = []
     if not meta.get("student_edition"):
@@ -88,7 +91,7 @@ def prechecks(nb, chapter, exercises, student=None, variant=None):
     if student is not None and meta.get("variant") not in (None, variant):
         flags.append(f"made from another student's edition (not {student}'s)")
     more, skip = edition_flags(meta, exercises)
-    return flags + more, skip
+    return flags + more, skip if signed else set()
 
 
 def answer_names(ex, reference_calls):
@@ -112,11 +115,13 @@ def export_cell(ex, names, cases=None):
     return cell
 
 
-def graded_notebook(nb, exercises, reference_calls, cases):
+def graded_notebook(nb, exercises, reference_calls, cases, only_needed=True,
+                    always=()):  # fmt: skip
     """A copy of ``nb`` to execute: outputs cleared, an export cell per exercise.
 
     ``exercises``: the Value and Code exercises to grade; ``cases``: label -> the hidden
-    inputs of each code exercise.
+    inputs of each code exercise; ``only_needed``: skip the cells no exercise
+    depends on, except the cells with ids in ``always`` (the student's own).
     """
     nb = copy.deepcopy(nb)
     pending = {
@@ -142,4 +147,33 @@ def graded_notebook(nb, exercises, reference_calls, cases):
     nb.nbformat, nb.nbformat_minor = 4, max(nb.get("nbformat_minor", 5), 5)
     for cell in nb.cells:
         cell.setdefault("id", os.urandom(4).hex())
+    if only_needed:
+        skip_unneeded(nb, set(always))
+    return nb
+
+
+def skip_unneeded(nb, always):
+    """Turn the code cells no exercise depends on (:mod:`course.grading.depends`) into
+    raw cells marked ``course_skipped``; :func:`restore_skipped` undoes it."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    first = next(
+        (i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+         and find_directive(c.source, "exercise")), len(nb.cells),
+    )  # fmt: skip
+    start = sum(1 for c in nb.cells[:first] if c.cell_type == "code")
+    mine = [i for i, c in enumerate(code) if c.id in always]
+    keep = set(depends.needed_cells([c.source for c in code], start, mine))
+    for i, cell in enumerate(code):
+        if i not in keep:
+            cell.cell_type = "raw"
+            cell.metadata["course_skipped"] = True
+            for key in ("outputs", "execution_count"):
+                cell.pop(key, None)
+
+
+def restore_skipped(nb):
+    """The notebook with its skipped cells as code cells again, without outputs."""
+    for cell in nb.cells:
+        if cell.metadata.pop("course_skipped", False):
+            cell.cell_type, cell.outputs, cell.execution_count = "code", [], None
     return nb

@@ -1,6 +1,6 @@
 """The grading worker: execute one prepared submission in a contained kernel.
 
-    python -m course.runner JOB.json
+    python -m course.grading.runner JOB.json
 
 The grader's main process starts one worker per submission, so a kernel that floods,
 hangs or kills its parent takes down only this worker. The job file names the prepared
@@ -8,10 +8,10 @@ notebook and the limits; the worker writes the executed notebook (outputs capped
 small result file (status, seconds, peak memory). It computes no verdict.
 """
 
+import asyncio
 import json
 import os
 import pathlib
-import resource
 import shutil
 import signal
 import sys
@@ -23,11 +23,13 @@ from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async
 
-from course import sandbox
-from course.harvest import MIME
+from course.grading import cgroup, sandbox
+from course.kit.harvest import MIME
 
 GRADER_TAG = "grader"
+INPUTS = "course_inputs.json"  # the notebook's exercise inputs, for course.kit
 SANDBOX_SCRIPT = pathlib.Path(sandbox.__file__).resolve()
 
 
@@ -57,21 +59,23 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def kernel_manager(job, workdir):
-    """A kernel manager whose kernel starts through ``course.sandbox``."""
-    spec = workdir / "spec" / "course-sandbox"
+def kernel_manager(job, work, group):
+    """A kernel manager whose kernel starts through ``course.grading.sandbox``."""
+    spec = work / "spec" / "course-sandbox"
     spec.mkdir(parents=True)
-    cfg_path = workdir / "sandbox.json"
+    cfg_path = work / "sandbox.json"
     argv = [sys.executable, str(SANDBOX_SCRIPT), "outer", str(cfg_path)]
     kernel = {"argv": [*argv, "{connection_file}"], "display_name": "contained"}
-    (spec / "kernel.json").write_text(json.dumps({**kernel, "language": "python"}))
-    cfg = {**job["sandbox"], "path": str(cfg_path), "workdir": str(workdir)}
-    cfg["python"] = sys.executable
+    kernel.update(language="python", interrupt_mode="message")
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    cfg = {**job["sandbox"], "workdir": str(work / "run"), "lib": str(work / "lib")}
+    cfg.update(python=sys.executable, python_roots=sandbox.python_roots())
+    cfg.update(inputs=str(work / "lib" / INPUTS), cgroups=group.procs if group else {})
     cfg_path.write_text(json.dumps(cfg))
     specs = KernelSpecManager(
         kernel_dirs=[str(spec.parent)], ensure_native_kernel=False
     )
-    ipc = workdir / "ipc"
+    ipc = work / "run" / "ipc"
     ipc.mkdir()
     return AsyncKernelManager(
         kernel_name="course-sandbox",
@@ -83,29 +87,28 @@ def kernel_manager(job, workdir):
 
 
 def prepare_workdir(job):
-    workdir = pathlib.Path(job["workdir"])
-    for sub in ("home", "tmp"):
-        (workdir / sub).mkdir(parents=True, exist_ok=True)
-    lib = workdir / "lib"
-    for source in job["library"]:
-        source = pathlib.Path(source)
-        target = lib / source.name
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=ignore)
-        else:
-            lib.mkdir(exist_ok=True)
-            shutil.copy2(source, target)
+    """``work/run`` (the sandbox's writable folder: home, tmp) and ``work/lib`` (the
+    read-only copy of mlplib, the kit as the package ``course``, the inputs)."""
+    work = pathlib.Path(job["workdir"])
+    for sub in ("run/home", "run/tmp"):
+        (work / sub).mkdir(parents=True, exist_ok=True)
+    lib = work / "lib"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name, source in job["library"].items():
+        shutil.copytree(source, lib / name, ignore=ignore)
+    (lib / INPUTS).write_text(job["inputs"])
     for path in sorted(lib.rglob("*"), reverse=True):
         path.chmod(0o555 if path.is_dir() else 0o444)
-    return workdir
+    return work
 
 
-def kill_group(km, killed):
+def kill_kernel(km, group):
+    """End the sandbox: every process of its control group, and the kernel's own."""
+    if group is not None:
+        group.kill()
     provisioner = getattr(km, "provisioner", None)
     pgid = getattr(provisioner, "pgid", None)
     process = getattr(provisioner, "process", None)
-    killed.set()
     for target in filter(None, [pgid and -pgid, process and process.pid]):
         try:
             os.kill(target, signal.SIGKILL)
@@ -113,16 +116,40 @@ def kill_group(km, killed):
             pass
 
 
-def execute(nb, job, km):
+class ContainedClient(CappedClient):
+    """At a cell's time limit: interrupt, and kill the sandbox if the interrupt is
+    ignored for ``grace`` seconds (a cell may catch or ignore SIGINT)."""
+
+    grace = 5.0
+    group = None
+    killed_at_cell_limit = False
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        await ensure_async(self.km.interrupt_kernel())
+        waited = 0.0
+        while waited < self.grace:
+            if await ensure_async(self.kc.shell_channel.msg_ready()):
+                return None  # the interrupt worked: the reply is waiting
+            await asyncio.sleep(0.1)
+            waited += 0.1
+        self.killed_at_cell_limit = True
+        kill_kernel(self.km, self.group)
+        raise CellTimeoutError.error_from_timeout_and_cell(
+            "Cell execution timed out", timeout, cell
+        )
+
+
+def execute(nb, job, km, group):
     """Run ``nb`` in place; return a status line."""
     cell_timeout, timeout = job["cell_timeout"], job["timeout"]
-    client = CappedClient(
+    client = ContainedClient(
         nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
         record_timing=False, shutdown_kernel="immediate",
-        resources={"metadata": {"path": job["workdir"]}},
+        resources={"metadata": {"path": str(pathlib.Path(job["workdir"]) / "run")}},
     )  # fmt: skip
+    client.group = group
     killed = threading.Event()
-    timer = threading.Timer(timeout, kill_group, args=(km, killed))
+    timer = threading.Timer(timeout, lambda: (killed.set(), kill_kernel(km, group)))
     timer.daemon = True
     timer.start()
     try:
@@ -130,17 +157,18 @@ def execute(nb, job, km):
         return "complete"
     except DeadKernelError:
         if killed.is_set():
-            return f"stopped: notebook time limit of {timeout:g} s"
+            return f"killed: notebook time limit of {timeout:g} s"
         return "stopped: the kernel died"
     except CellTimeoutError:
-        return f"stopped: a cell ran over {cell_timeout:g} s and ignored the interrupt"
+        return f"killed: a cell ran over {cell_timeout:g} s and ignored the interrupt"
     except Exception as error:  # whatever the kernel did, the worker reports it
         if killed.is_set():
-            return f"stopped: notebook time limit of {timeout:g} s"
+            return f"killed: notebook time limit of {timeout:g} s"
         return f"stopped: {type(error).__name__}: {error}".splitlines()[0][:200]
     finally:
         timer.cancel()
-        kill_group(km, threading.Event())
+        kill_kernel(km, group)
+        job["truncated"] = getattr(client, "truncated", False)
 
 
 def high_water_kb(marker):
@@ -164,22 +192,31 @@ def watch_memory(marker, done, peak):
 
 def run_job(job):
     nb = nbformat.read(job["notebook"], as_version=4)
-    workdir = prepare_workdir(job)
-    marker, done, peak = job["sandbox"]["marker"], threading.Event(), [0]
+    work = prepare_workdir(job)
+    box = job["sandbox"]
+    group = cgroup.create(f"course-{box['marker']}", box["memory_mb"],
+                          box["processes"], box["cpus"])  # fmt: skip
+    marker, done, peak = box["marker"], threading.Event(), [0]
     watcher = threading.Thread(target=watch_memory, args=(marker, done, peak))
     watcher.start()
     start = time.monotonic()
-    status = execute(nb, job, kernel_manager(job, workdir))
-    seconds = time.monotonic() - start
-    done.set()
-    watcher.join()
-    leftover = sandbox.kill_marked(marker)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak = max(peak[0], children) / 1024
+    try:
+        status = execute(nb, job, kernel_manager(job, work, group), group)
+        seconds = time.monotonic() - start
+    finally:
+        done.set()
+        watcher.join()
+        leftover = sandbox.kill_marked(marker)
+        events = group.events() if group else {}
+        group_peak = group.peak_mb() if group else 0
+        if group:
+            group.remove()
     nbformat.write(nb, job["executed"])
+    peak = group_peak or peak[0] / 1024
     result = {"status": status, "seconds": round(seconds, 2), "peak_mb": round(peak)}
-    result["leftover_processes_killed"] = leftover
-    result["namespaces"] = job["sandbox"]["namespaces"]
+    result.update(leftover_processes_killed=leftover, limits_hit=events)
+    result.update(truncated=job.get("truncated", False))
+    result.update(contained=box["contained"], cgroup=group is not None)
     pathlib.Path(job["result"]).write_text(json.dumps(result))
 
 

@@ -9,7 +9,7 @@ code comes from the instructor's own repository, not from the submission.
 import functools
 import types
 
-from course.roster import git
+from course.grading.roster import git
 
 
 @functools.lru_cache(maxsize=32)

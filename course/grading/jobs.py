@@ -1,9 +1,9 @@
 """One submission's run: the job a worker executes, and the worker process itself.
 
-:func:`job_for` describes the run (notebook, throwaway folder, library copy, limits,
-read-only paths, marker); :func:`run_worker` starts the worker process on it and
-reads back the executed notebook. A worker that dies or overruns costs only its own
-submission, whose row then says so.
+:func:`job_for` describes the run (notebook, throwaway folder, what the sandbox's
+library holds, the notebook's exercise inputs, limits, marker); :func:`run_worker`
+starts the worker process on it and reads back the executed notebook. A worker that
+dies or overruns costs only its own submission, whose row then says so.
 """
 
 import json
@@ -15,40 +15,39 @@ import uuid
 
 import nbformat
 
-from course import sandbox
+from course.grading import sandbox
 
-COURSE_ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def library_paths(settings):
-    return [COURSE_ROOT / "mlplib", COURSE_ROOT / "course", *settings.kernel_paths]
+COURSE_ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def job_for(tmp, nb, variant, settings):
-    use_ns = settings.namespaces
-    if use_ns is None:
-        use_ns = sandbox.namespaces_available()
-    work = tmp / "work"
-    protect = [COURSE_ROOT, pathlib.Path(sys.prefix), pathlib.Path.home(), work / "lib"]
-    protect = [str(p) for p in protect if not str(tmp).startswith(str(p) + os.sep)]
+def library():
+    """What the kernel can import: mlplib and the exercise kit (as ``course``)."""
+    return {
+        "mlplib": str(COURSE_ROOT / "mlplib"),
+        "course": str(COURSE_ROOT / "course" / "kit"),
+    }
+
+
+def job_for(tmp, nb, inputs, settings):
+    """The job of one run; ``inputs``: the notebook's exercise inputs (plain text)."""
+    contained = sandbox.contained_available() and not settings.uncontained
     nbformat.write(nb, tmp / "graded.ipynb")
-    limits = {"memory_mb": settings.memory_mb, "file_mb": 64, "processes": 64}
+    limits = {"memory_mb": settings.memory_mb, "file_mb": 64}
+    limits.update(processes=settings.processes, cpus=settings.cpus)
     return {
         "notebook": str(tmp / "graded.ipynb"),
         "executed": str(tmp / "executed.ipynb"),
         "result": str(tmp / "result.json"),
-        "workdir": str(work),
+        "workdir": str(tmp / "work"),
         "cell_timeout": settings.cell_timeout,
         "timeout": settings.timeout,
-        "library": [str(pathlib.Path(p).resolve()) for p in library_paths(settings)],
+        "library": settings.library or library(),
+        "inputs": inputs,
         "sandbox": {
             **limits,
             "marker": uuid.uuid4().hex,
-            "namespaces": bool(use_ns),
+            "contained": contained,
             "cpu_seconds": settings.timeout + 10,
-            "pythonpath": [str(work / "lib")],
-            "read_only": protect,
-            "variant": variant,
         },
     }
 
@@ -58,7 +57,7 @@ def run_worker(job, tmp):
     result)``."""
     (tmp / "job.json").write_text(json.dumps(job))
     env = {**os.environ, "PYTHONPATH": str(COURSE_ROOT)}
-    command = [sys.executable, "-m", "course.runner", str(tmp / "job.json")]
+    command = [sys.executable, "-m", "course.grading.runner", str(tmp / "job.json")]
     try:
         with open(tmp / "worker.log", "wb") as log:
             subprocess.run(command, env=env, stdout=log, stderr=log, cwd=tmp,

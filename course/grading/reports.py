@@ -20,7 +20,9 @@ import nbformat
 from markdown_it import MarkdownIt
 
 from course.exercise import Written, exercises
-from course.grader import chapter_module_name
+from course.grading import lms
+from course.grading.grader import chapter_module_name
+from course.grading.prepare import restore_skipped
 from course.nbtools import tags
 
 FIXED = ["submission", "student", "chapter", "edition"]
@@ -102,18 +104,23 @@ def report_dir(out):
     return out.parent / out.stem
 
 
-def write_runs(rows, folder):
+def write_runs(rows, folder, settings):
+    """``runs.csv``: per submission, seconds, peak memory of the whole sandbox, the
+    containment, the hidden-input seed (a regrade reuses it) and the code digest."""
     with (folder / "runs.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", "seconds", "peak_mb", "namespaces", "status"])
+        head = ["submission", "seconds", "peak_mb", "contained", "cgroup", "status"]
+        writer.writerow([*head, "seed", "digest"])
         for row in rows:
             run = row.get("run") or {}
-            cells = [run.get(k, "") for k in ("seconds", "peak_mb", "namespaces")]
-            writer.writerow([row["submission"], *cells, row["status"]])
+            cells = [run.get(k, "") for k in head[1:5]]
+            writer.writerow([row["submission"], *cells, row["status"], settings.seed,
+                             row.get("digest", "")])  # fmt: skip
 
 
 def write_executed(rows, folder):
-    """Executed notebooks to hand back: grader cells removed; the folder is new."""
+    """Executed notebooks to hand back: grader cells removed, skipped cells back as
+    code cells without outputs; the folder is new."""
     target = folder / "executed"
     shutil.rmtree(target, ignore_errors=True)
     for row in rows:
@@ -121,6 +128,7 @@ def write_executed(rows, folder):
         if nb is None:
             continue
         nb.cells = [c for c in nb.cells if "grader" not in tags(c)]
+        restore_skipped(nb)
         path = target / row["submission"]
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, path)
@@ -202,25 +210,71 @@ def write_feedback(rows, exs, folder):
             path.write_text(text, encoding="utf-8")
 
 
-def write_gradebook(out, folder):
-    """``gradebook.csv``: student (or submission), score and max, for an LMS import."""
-    with pathlib.Path(out).open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+def write_gradebook(rows, exs, folder, roster=None, id_column=None):
+    """``gradebook.csv``: one row per roster student (the counted submission of a
+    duplicate; empty score for none) in the columns the roster's LMS imports, the
+    score column named by the chapter; without a roster, one row per submission."""
+    chapter = next((r["chapter"] for r in rows if r["chapter"]), "score")
+    top = sum(ex.points for ex in exs.values())
+    counted = [r for r in rows if r.get("counted", True)]
+    if roster is None:
+        table = [{"student_id": r["student"] or r["submission"]} for r in counted]
+        kind, column = "plain", "student_id"
+    else:
+        kind, column, table = lms.roster_table(roster, id_column)
+    columns = [c for c in lms.GRADEBOOK_COLUMNS[kind] if c in (table or [{}])[0]]
+    scores = {r["student"] or r["submission"]: total(r) for r in counted}
     with (folder / "gradebook.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "score", "max"])
-        for row in rows:
-            writer.writerow(
-                [row["student"] or row["submission"], row["score"], row["max"]]
-            )
+        score = "Grade" if kind == "Moodle" else chapter
+        writer.writerow([*columns, score, "max"])
+        for entry in table:
+            sid = lms.clean_id(entry.get(column), kind)
+            writer.writerow([*(entry.get(c, "") for c in columns),
+                             scores.get(sid, ""), top])  # fmt: skip
 
 
-def write_all(rows, out):
-    exs = write_csv(rows, out)
-    folder = report_dir(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_gradebook(out, folder)
-    write_runs(rows, folder)
-    write_executed(rows, folder)
-    write_written(rows, exs, folder)
-    write_feedback(rows, exs, folder)
+def total(row):
+    return f"{sum(row['marks'].values()):g}"
+
+
+def summary(rows):
+    """The end-of-run summary: every flag, with its submission."""
+    lines = [f"{len(rows)} submissions graded; flags:"]
+    for row in rows:
+        lines += [f"  {row['submission']}: {flag}" for flag in row["flags"]]
+    return "\n".join(lines) if len(lines) > 1 else f"{len(rows)} submissions, no flags"
+
+
+def by_chapter(rows, out):
+    """``{csv path: rows}``: one CSV per chapter when a folder mixes chapters."""
+    out = pathlib.Path(out)
+    chapters = sorted({r["chapter"] for r in rows if r["chapter"]})
+    if len(chapters) <= 1:
+        return {out: rows}
+    chapters += [""] if any(not r["chapter"] for r in rows) else []
+    return {
+        out.with_name(f"{out.stem}-{c or 'unknown'}.csv"): [
+            r for r in rows if r["chapter"] == c
+        ]
+        for c in chapters
+    }
+
+
+def write_all(rows, out, roster=None, settings=None):
+    """Every report; returns the CSV paths written."""
+    written = []
+    for path, group in by_chapter(rows, out).items():
+        exs = write_csv(group, path)
+        folder = report_dir(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        id_column = getattr(settings, "id_column", None)
+        auto = {k: v for k, v in exs.items() if not isinstance(v, Written)}
+        write_gradebook(group, auto, folder, roster, id_column)
+        if settings is not None:
+            write_runs(group, folder, settings)
+        write_executed(group, folder)
+        write_written(group, exs, folder)
+        write_feedback(group, exs, folder)
+        written.append(path)
+    return written

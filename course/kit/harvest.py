@@ -4,12 +4,12 @@ The grader appends, after each exercise's check cell, a cell calling :func:`expo
 It evaluates the answer variables named in the chapter's own check call, calls the
 student's function of a code exercise on the grader's hidden inputs, and publishes
 the result as one display output of type :data:`MIME` (JSON and ``.npz``, see
-``course.plain``). Nothing here decides a verdict: the grader does that in its own
+``course.kit.plain``). Nothing here decides a verdict: the grader does that in its own
 process, so nothing the submission changes in this kernel can change a grade.
 """
 
-from course import plain
-from course.verdict import call_cases
+from . import plain
+from .calls import call_cases
 
 MIME = "text/x-course-answers"
 
@@ -23,7 +23,8 @@ def _get(getter):
 
 def export(label, getters, cases=None):
     """Publish ``label``'s answers (``{name: getter}``); with ``cases`` (from
-    :func:`course.plain.dumps`), call the single answer, a function, on each case."""
+    :func:`course.kit.plain.dumps`), call the single answer, a function, on each
+    case."""
     from IPython.display import publish_display_data
 
     answers = {name: _get(getter) for name, getter in getters.items()}
