@@ -34,8 +34,8 @@ RECORD, RECORD_MORE = "# course edition: ", "#   "
 
 
 def answer_variables(nb):
-    """Map each exercise label to the variable names its check cells pass, in order, no
-    repeats."""
+    """Map each exercise label to the variable names its check cells pass, in order,
+    without repeats."""
     variables = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -75,9 +75,8 @@ class GatedSolutionRemover(Preprocessor):
     """Replace every ``{solution-start}`` ... ``{solution-end}`` region by one answer
     cell.
 
-    Also replaces each run of ``solution``-tagged code cells outside a region (tag kept
-    on the removed cells' stand-in is ``answer``), and cuts one-piece ``{solution}``
-    directives out of
+    Also replaces each run of ``solution``-tagged code cells outside a region by one
+    answer cell (tagged ``answer``), and cuts one-piece ``{solution}`` directives out of
     markdown cells. Text that shares a cell with a directive, before ``solution-start``
     or after ``solution-end``, is kept.
     """
@@ -152,8 +151,8 @@ class GatedSolutionRemover(Preprocessor):
         return new
 
     def _without_solution_directives(self, cell, label):
-        """The cell with every ``{solution}`` block cut out, plus an answer cell per
-        block cut."""
+        """The cell with every ``{solution}`` block cut out, and one answer cell for
+        each block cut."""
         text, removed = cell.source, 0
         while (found := find_directive(text, "solution")) is not None:
             text = text[: found[0]] + text[found[1] :]
@@ -216,8 +215,7 @@ def pin_colab_cell(nb, ref):
 def student_notebook(nb, name="notebook", clear_all_outputs=False, variant=None,
                      student=None, assessment=False, edition=None,
                      key=None):  # fmt: skip
-    """Return the student edition of notebook ``nb`` (a new object; ``nb`` is not
-    changed).
+    """Return the student edition of notebook ``nb`` (a new object; ``nb`` stays).
 
     ``variant`` (with ``student``): a notebook with that student's own exercise inputs;
     ``assessment``: in-notebook feedback without hints; ``edition``: the tag or commit

@@ -115,9 +115,8 @@ def exercise_table(paths):
 def build(paths, out, clear_all_outputs=False, colab_repo=None, colab_branch="student",
           roster=None, assessment=False, key=None):  # fmt: skip
     """Write the student edition of ``paths`` into ``out/chapters`` and
-    ``out/README.md``;
-    with ``roster`` ({student id: variant}), one folder per student,
-    ``out/students/<id>/chapters/``."""
+    ``out/README.md``; with ``roster`` ({student id: variant}), one folder per student,
+    ``out/students/<id>/chapters/``; ``key`` signs each notebook's record."""
     out = pathlib.Path(out)
     edition = repo_edition(ROOT)
     targets = [(None, None, out / "chapters")]

@@ -53,7 +53,7 @@ def job_for(tmp, nb, inputs, settings):
 
 
 def run_worker(job, tmp):
-    """Run ``job`` in a worker process; ``(status, executed notebook or None,
+    """Run ``job`` in a worker process; return ``(status, executed notebook or None,
     result)``."""
     (tmp / "job.json").write_text(json.dumps(job))
     env = {**os.environ, "PYTHONPATH": str(COURSE_ROOT)}

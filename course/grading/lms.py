@@ -70,7 +70,7 @@ def read_roster(path, id_column=None):
         )
         raise RosterError(f"{path}: no id column ({wanted}); it has {header}")
     lms = ID_COLUMNS.get(column, "plain")
-    rows = [r for r in rows if "Points Possible" not in (r.get(c) for c in header)]
+    rows = [r for r in rows if not points_possible(r)]
     ids = [i for i in (clean_id(row[column], lms) for row in rows) if i]
     seen = set()
     for sid in ids:
@@ -78,6 +78,11 @@ def read_roster(path, id_column=None):
             raise RosterError(f"{path}: the id {sid!r} appears twice in {column!r}")
         seen.add(sid)
     return {sid: variant_for(sid) for sid in ids}
+
+
+def points_possible(row):
+    """True for the ``Points Possible`` line that Canvas puts under the header."""
+    return any((v or "").strip() == "Points Possible" for v in row.values())
 
 
 def tokens(rel):
@@ -126,5 +131,5 @@ def roster_table(path, id_column=None):
     rows = list(csv.DictReader(text.splitlines()))
     header = list(rows[0].keys()) if rows else []
     column = id_column or next((c for c in ID_COLUMNS if c in header), None)
-    rows = [r for r in rows if "Points Possible" not in (r.get(c) for c in header)]
+    rows = [r for r in rows if not points_possible(r)]
     return ID_COLUMNS.get(column, "plain"), column, rows
