@@ -13,13 +13,11 @@ from mlplib import optim
 
 
 def run(cls, theta, grads, state=None, t=0, **hyperparameters):
-    """``cls`` from ``theta`` with ``state`` after ``t`` steps, over ``grads``:
-    the parameters and the state after the last step."""
+    """``cls`` from ``theta`` with the stated ``state`` after ``t`` steps, over
+    ``grads``: the parameters and the state after the last step."""
     w = np.array(theta, dtype=float)
-    opt = cls({"w": w}, **hyperparameters)
-    if state:
-        opt.state["w"] = {k: np.array(v, dtype=float) for k, v in state.items()}
-    opt.t = t
+    stated = None if state is None else {"w": state}
+    opt = cls({"w": w}, state=stated, t=t, **hyperparameters)
     for g in grads:
         opt.step({"w": np.asarray(g, dtype=float)})
     return w, opt.state["w"]
@@ -56,7 +54,7 @@ def momentum(theta, grads, v, lr, mu, mistake=None):
             continue
         torch, v_old = mistake == "buffer", v
         state = {"b": v} if torch else {"v": v}
-        changes = {"formulation": "torch"} if torch else {}
+        changes = {"momentum_form": "buffer"} if torch else {}
         changes |= {"nesterov": True} if mistake == "Nesterov" else {}
         w_new, state = run(optim.SGD, w, [g], state, lr=lr, momentum=mu, **changes)
         v = state["b" if torch else "v"]
