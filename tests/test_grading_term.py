@@ -233,6 +233,8 @@ def test_gradebook_has_one_row_per_roster_student_for_canvas(term):
     assert len(lines) == 1 + len(STUDENTS)
     assert any(",50034,0034," in x and x.endswith(",1,3") for x in lines)
     assert any(",50117," in x and x.endswith(",,3") for x in lines)  # no submission
+    written = (tmp / "grades" / "ch99" / "written" / "ch99-ex3.html").read_text()
+    assert "<b>blank</b>" in written and "np.multiply(v, 2)" not in written
 
 
 def test_nothing_outside_the_grades_changed_and_no_process_is_left(term):

@@ -272,14 +272,17 @@ def test_exercise_list_names_labels_titles_and_checks():
     ]
 
 
-def test_instructor_guide_refers_only_to_labels_that_exist():
-    labels = re.findall(r"\{ref\}`([^`<]+)`", (ROOT / "instructors.md").read_text())
-    assert labels, "the guide links no chapter"
-    defined = "\n".join(path.read_text() for path in CHAPTERS)
+def test_instructor_guide_refers_only_to_labels_and_chapters_that_exist():
+    pages = [ROOT / "instructors.md", ROOT / "adopt.md"]
+    text = "\n".join(p.read_text() for p in pages)
+    labels = re.findall(r"\{ref\}`([^`<]+)`", text)
+    docs = re.findall(r"\{doc\}`(chapters/[^`<]+)`", text)
+    assert {f"chapters/{p.stem}" for p in CHAPTERS} <= set(docs), "a chapter is missing"
+    defined = "\n".join(path.read_text() for path in [*CHAPTERS, *pages])
     for label in labels:
-        assert f"({label})=" in defined, (
-            f"instructors.md refers to {label}, which no chapter defines"
-        )
+        assert f"({label})=" in defined, f"the guide refers to {label}, never defined"
+    for doc in docs:
+        assert (ROOT / f"{doc}.ipynb").exists(), f"the guide links {doc}, missing"
 
 
 def test_planning_tables_in_the_guide_are_current():

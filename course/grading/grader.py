@@ -181,6 +181,7 @@ def grade_one(path, rel, settings):
     calls = reference_calls(pathlib.Path(settings.chapters_dir) / f"{stem}.ipynb")
     calls = {o: calls[k] for o, k in labels.items() if k in calls}
     always = [nb.cells[i].get("id") for i, _ in mine]
+    row["mine"] = always
     prepared = graded_notebook(nb, graded, calls, cases, settings.only_needed, always)
     inputs = {k: ex.inputs(variant) for k, ex in exs.items() if isinstance(ex, Value)}
     with tempfile.TemporaryDirectory(prefix="course-grade-") as tmp:

@@ -23,7 +23,7 @@ from course.exercise import Written, exercises
 from course.grading import lms
 from course.grading.grader import chapter_module_name
 from course.grading.prepare import restore_skipped
-from course.nbtools import tags
+from course.nbtools import exercise_label, tags
 
 FIXED = ["submission", "student", "chapter", "edition"]
 TAIL = ["score", "max", "flags", "status", "feedback"]
@@ -167,14 +167,34 @@ def write_written(rows, exs, folder):
             if row.get("nb") is None or label not in row["labels"]:
                 continue
             who = html.escape(row["student"] or row["submission"])
-            text = written_answers(row["nb"], label) or "*(no answer)*"
-            parts.append(
-                f"<h2>{who}</h2><div class='answer'>{MARKDOWN.render(text)}</div>"
-            )
+            text = written_answers(row["nb"], label)
+            prose = MARKDOWN.render(text) if text else "<p><b>blank</b></p>"
+            code = own_code(row, label)
+            parts.append(f"<h2>{who}</h2><div class='answer'>{prose}</div>{code}")
         target.mkdir(parents=True, exist_ok=True)
         (target / f"{label}.html").write_text(
             page(f"{label}: {ex.title}", "".join(parts))
         )
+
+
+def own_code(row, label):
+    """The student's own code cells of exercise ``label``, with what their run
+    printed, as HTML ("" when there are none)."""
+    nb, mine = row.get("executed"), set(row.get("mine") or ())
+    if nb is None or not mine:
+        return ""
+    inside, parts = False, []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and exercise_label(cell.source):
+            inside = exercise_label(cell.source) == label
+        if inside and cell.cell_type == "code" and cell.get("id") in mine:
+            out = "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "")
+                          for o in cell.get("outputs", []))  # fmt: skip
+            parts.append(f"<pre>{html.escape(cell.source)}</pre>")
+            parts.append(
+                f"<pre class='out'>{html.escape(out[:5000])}</pre>" if out else ""
+            )
+    return "".join(parts)
 
 
 def write_feedback(rows, exs, folder):
