@@ -102,3 +102,19 @@ def test_a_wrong_shape_or_type_is_named():
 
 def test_variants_differ_from_the_book():
     assert_variants_differ(["ch04-ex1", "ch04-ex2", "ch04-ex3"])
+
+
+def test_ex4_a_momentum_step_that_changes_its_inputs_is_wrong():
+    def momentum_step(theta, g, v, lr, mu):
+        v *= mu
+        v -= lr * g
+        theta += v
+        return theta, v
+
+    text = message("ch04-ex4", momentum_step=momentum_step)
+    assert "in place" in text and "theta" in text
+
+
+def test_the_code_exercises_forbid_the_routine_they_ask_for():
+    assert find("ch04-ex4").forbids == ("mlplib.optim.SGD",)
+    assert find("ch04-ex5").forbids == ("mlplib.optim.Adam",)

@@ -249,6 +249,8 @@ EXERCISES = [
     Code(
         "ch01-ex4",
         name="train_epoch",
+        pure=True,
+        forbids=("mlplib.perceptron.Perceptron", "mlplib.perceptron.perceptron_rule"),
         cases=ex4_cases,
         reference=train_epoch,
         diagnose=code_diagnosis(EX4, ex4_shape, EX4_GENERAL),

@@ -285,6 +285,8 @@ EXERCISES = [
     Code(
         "ch02-ex3",
         name="dense_forward",
+        pure=True,
+        forbids=("mlplib.layers.dense_forward", "mlplib.layers.Dense", "mlplib.Dense"),
         cases=ex3_cases,
         reference=dense_layer,
         diagnose=code_diagnosis(EX3, ex3_shape, EX3_GENERAL),
@@ -298,6 +300,13 @@ EXERCISES = [
     Code(
         "ch02-ex4",
         name="mlp_forward",
+        pure=True,
+        forbids=(
+            "mlplib.Sequential",
+            "mlplib.model.Sequential",
+            "mlplib.layers.dense_forward",
+            "mlplib.activations.Softmax",
+        ),
         cases=ex4_cases,
         reference=mlp_forward,
         diagnose=code_diagnosis(EX4, ex4_shape, EX4_GENERAL),

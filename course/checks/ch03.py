@@ -454,6 +454,8 @@ EXERCISES = [
     Code(
         "ch03-ex4",
         name="sigmoid_layer_backward",
+        pure=True,
+        forbids=("mlplib.layers.dense_backward", "mlplib.layers.Dense", "mlplib.Dense"),
         cases=ex4_cases,
         reference=sigmoid_layer_backward,
         diagnose=code_diagnosis(EX4, ex4_shape),
@@ -466,6 +468,11 @@ EXERCISES = [
     Code(
         "ch03-ex5",
         name="softmax_ce_gradient",
+        pure=True,
+        forbids=(
+            "mlplib.losses.softmax_cross_entropy_gradient",
+            "mlplib.losses.CategoricalCrossEntropy",
+        ),
         cases=ex5_cases,
         reference=softmax_ce_gradient,
         diagnose=code_diagnosis(EX5, ex5_shape),

@@ -225,6 +225,8 @@ EXERCISES = [
     Code(
         "ch04-ex4",
         name="momentum_step",
+        pure=True,
+        forbids=("mlplib.optim.SGD",),
         cases=ex4_cases,
         reference=momentum_step,
         diagnose=code_diagnosis(Mistakes(by_name(momentum_step), MOMENTUM), pair),
@@ -236,6 +238,8 @@ EXERCISES = [
     Code(
         "ch04-ex5",
         name="adam_step",
+        pure=True,
+        forbids=("mlplib.optim.Adam",),
         cases=ex5_cases,
         reference=adam_step,
         diagnose=code_diagnosis(Mistakes(by_name(adam_step), EX5), triple),

@@ -273,6 +273,13 @@ EXERCISES = [
     Code(
         "ch05-ex4",
         name="precision_recall",
+        pure=True,
+        forbids=(
+            "sklearn.metrics.precision_score",
+            "sklearn.metrics.recall_score",
+            "sklearn.metrics.precision_recall_fscore_support",
+            "sklearn.metrics.classification_report",
+        ),
         cases=ex4_cases,
         reference=precision_recall,
         diagnose=code_diagnosis(EX4, ex4_shape, EX4_GENERAL),

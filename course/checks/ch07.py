@@ -240,6 +240,8 @@ EXERCISES = [
     Code(
         "ch07-ex4",
         name="step_gemm_flops",
+        pure=True,
+        forbids=("mlplib.flops.mlp_flops", "mlplib.flops.training_matmuls"),
         cases=ex4_cases,
         reference=step_gemm_flops,
         diagnose=code_diagnosis(EX4, ex4_shape),

@@ -260,6 +260,11 @@ EXERCISES = [
     Code(
         "ch08-ex3",
         name="average_gradients",
+        pure=True,
+        forbids=(
+            "mlplib.distributed.combine_gradients",
+            "mlplib.distributed.shards.combine_gradients",
+        ),
         cases=ex3_cases,
         reference=average_gradients,
         diagnose=code_diagnosis(EX3, ex3_shape),
