@@ -164,3 +164,90 @@ def assert_variants_differ(labels, n=8):
         ex = find(label)
         variants = [repr(ex.data(variant_rng(f"s{i}", label))) for i in range(n)]
         assert any(v != repr(inputs(label)) for v in variants), label
+
+
+def solution_free_outputs(notebook):
+    """``[(cell index, text)]``: the text of every stored output of ``notebook`` (a
+    path), outside the solutions (cells tagged ``solution`` and everything between a
+    ``solution-start`` and its ``solution-end``)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    inside, out = False, []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            inside = ("{solution-start}" in cell.source or inside) and (
+                "{solution-end}" not in cell.source
+            )
+            continue
+        if inside or "solution" in cell.metadata.get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            texts = [output.get("text", "")]
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/") and mime != "text/html":
+                    texts.append(value if isinstance(value, str) else "".join(value))
+            out.append(
+                (i, "".join(t if isinstance(t, str) else "".join(t) for t in texts))
+            )
+    return out
+
+
+def printed_defaults(chapter, notebook, digits=4):
+    """``[(label, answer, value, cell)]``: each default answer of ``chapter`` (computed
+    by its checks module) that a stored output of ``notebook`` prints: a float with at
+    least ``digits`` significant digits agreeing to the digits printed, or an integer
+    answer of two digits or more printed exactly (one that equals an input number of
+    the exercise, such as a shape, leaks nothing and is not counted)."""
+    from course.checks.kit import default_answers
+
+    outputs = solution_free_outputs(notebook)
+    hits = []
+    for label, answers in default_answers(chapter).items():
+        given = set(numbers(inputs(label)))  # an answer equal to an input leaks nothing
+        for name, value in answers.items():
+            try:
+                values = np.ravel(np.asarray(value, dtype=float))
+            except (TypeError, ValueError):
+                continue
+            for v in values:
+                whole = float(v).is_integer()
+                if v in (0.0, 1.0, -1.0) or (whole and abs(v) < 10) or v in given:
+                    continue
+                need = 2 if whole else digits
+                for cell, text in outputs:
+                    if shows(text, v, need) and (not whole or exact_token(text, v)):
+                        hits.append((label, name, float(v), cell))
+    return hits
+
+
+def exact_token(text, value):
+    """True when ``text`` prints the integer ``value`` as a whole number."""
+    return any(
+        float(t.replace(",", "")) == value and "." not in t and "e" not in t.lower()
+        for t in NUMBER.findall(text)
+    )
+
+
+def numbers(value):
+    """Every number in ``value`` (nested dicts, lists, arrays), as floats."""
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in numbers(v)]
+    if isinstance(value, str):
+        return []
+    try:
+        return [float(x) for x in np.ravel(np.asarray(value, dtype=float))]
+    except (TypeError, ValueError):
+        return [x for v in value for x in numbers(v)]
+
+
+def assert_no_default_answer_printed(chapter):
+    """The chapter's notebook prints none of its exercises' default answers."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    (notebook,) = root.glob(f"chapters/{chapter[2:]}_*.ipynb")
+    hits = printed_defaults(chapter, notebook)
+    assert not hits, "default answers printed (label, answer, value, cell): " + repr(
+        hits
+    )

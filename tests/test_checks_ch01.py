@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from check_helpers import (
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -130,3 +131,7 @@ def test_code_exercise_names_each_mistake_and_only_it():
 
 def test_variants_differ_from_the_book():
     assert_variants_differ(["ch01-ex1", "ch01-ex2", "ch01-ex3"])
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch01")

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from check_helpers import (
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -155,3 +156,7 @@ def test_ex3_a_transposed_square_weight_and_a_bias_on_rows_are_named():
 
 def test_variants_differ_from_the_book():
     assert_variants_differ(["ch02-ex1", "ch02-ex2"])
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch02")

@@ -8,6 +8,7 @@ import pytest
 from check_helpers import (
     VARIANTS,
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -87,3 +88,7 @@ def test_the_softmax_exercise_equals_pytorch():
     for k in names:
         expected = (Wt[k] - d["lr"] * Wt[k].grad).detach().numpy()
         np.testing.assert_allclose(new[k], expected, rtol=1e-12)
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch03")

@@ -8,6 +8,7 @@ import pytest
 from check_helpers import (
     VARIANTS,
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -118,3 +119,7 @@ def test_ex4_a_momentum_step_that_changes_its_inputs_is_wrong():
 def test_the_code_exercises_forbid_the_routine_they_ask_for():
     assert find("ch04-ex4").forbids == ("mlplib.optim.SGD",)
     assert find("ch04-ex5").forbids == ("mlplib.optim.Adam",)
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch04")

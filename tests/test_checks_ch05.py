@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from check_helpers import (
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -62,3 +63,7 @@ def test_ex4_precision_recall_agrees_with_mlplibs_accuracy():
 
 def test_variants_differ_from_the_book():
     assert_variants_differ(["ch05-ex1", "ch05-ex2", "ch05-ex5"])
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch05")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from check_helpers import (
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -63,3 +64,7 @@ def test_the_skipped_product_is_the_first_layers_dx():
 
 def test_variants_differ_from_the_book():
     assert_variants_differ(["ch07-ex1", "ch07-ex2", "ch07-ex3"])
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch07")

@@ -7,6 +7,7 @@ import pytest
 from check_helpers import (
     VARIANTS,
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -55,3 +56,45 @@ def test_ex1_a_permutation_of_the_right_values_is_named():
 
 def test_variants_differ_from_the_book():
     assert_variants_differ(["ch08-ex1", "ch08-ex2", "ch08-ex4"])
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch08")
+
+
+def test_the_leak_detector_reads_printed_formats_and_skips_solutions(tmp_path):
+    import nbformat
+    from check_helpers import printed_defaults
+
+    nb = nbformat.v4.new_notebook()
+    solution = nbformat.v4.new_code_cell(
+        "n",
+        outputs=[nbformat.v4.new_output("stream", text="104,938")],
+        metadata={"tags": ["solution"]},
+    )
+    nb.cells = [solution]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    assert printed_defaults("ch08", path) == []  # inside a solution: allowed
+    for printed in ("104,938 parameters", "n = 104938", "a ring of 104938."):
+        nb.cells = [
+            nbformat.v4.new_code_cell(
+                "n", outputs=[nbformat.v4.new_output("stream", text=printed)]
+            )
+        ]
+        nbformat.write(nb, path)
+        assert ("ch08-ex2", "n_params", 104938.0, 0) in printed_defaults("ch08", path)
+    p_star = ch08.ex4_mistake(inputs("ch08-ex4"))["p_star"]
+    for text, caught in (
+        (f"{p_star:.4g}", True),
+        (f"{p_star:.6f}", True),
+        (f"{p_star:.2g}", False),
+    ):
+        nb.cells = [
+            nbformat.v4.new_code_cell(
+                "x", outputs=[nbformat.v4.new_output("stream", text=text)]
+            )
+        ]
+        nbformat.write(nb, path)
+        hits = [h for h in printed_defaults("ch08", path) if h[1] == "p_star"]
+        assert bool(hits) == caught, text
