@@ -97,8 +97,12 @@ def test_ex5_step_counter_and_keras_mistakes_get_their_own_hint(mistake, hint):
 
 
 def test_a_wrong_shape_or_type_is_named():
-    assert "pair" in message("ch04-ex4", momentum_step=lambda **c: c["theta"])
-    assert "triple" in message("ch04-ex5", adam_step=lambda **c: (c["theta"],))
+    assert "(theta_new, v_new)" in message(
+        "ch04-ex4", momentum_step=lambda **c: c["theta"]
+    )
+    assert "(theta_new, m_new, s_new)" in message(
+        "ch04-ex5", adam_step=lambda **c: (c["theta"],)
+    )
 
 
 def test_variants_differ_from_the_book():

@@ -9,7 +9,7 @@ student's perceptrons and raise :class:`Feedback` themselves.
 import numpy as np
 
 from course.checks import Code, Feedback, Value, Written
-from course.checks.kit import Mistakes, code_diagnosis, rule
+from course.checks.kit import Mistakes, code_diagnosis, returns, rule
 from mlplib import activations
 from mlplib.perceptron import Perceptron, perceptron_rule
 
@@ -172,8 +172,8 @@ def train_epoch(w, b, X, T, eta, mistake=None):
     return w, b, float(errors)
 
 
-EX4 = Mistakes(
-    lambda case, name: train_epoch(**case, mistake=name),
+EX4 = Mistakes.calling(
+    train_epoch,
     {
         "z > 0": "At z = 0 the output is hardlim(0) = 1 (use z >= 0).",
         "batch": "Compute each y with the weights as they are at that example.",
@@ -181,12 +181,6 @@ EX4 = Mistakes(
         "no bias": "The bias is updated too: b <- b + eta (t - y).",
     },
 )
-
-
-def ex4_shape(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return "Return a tuple (w, b, n_errors)."
-    return None
 
 
 EX4_GENERAL = {2: "w and b are right: count the examples with t - y != 0."}
@@ -253,7 +247,7 @@ EXERCISES = [
         forbids=("mlplib.perceptron.Perceptron", "mlplib.perceptron.perceptron_rule"),
         cases=ex4_cases,
         reference=train_epoch,
-        diagnose=code_diagnosis(EX4, ex4_shape, EX4_GENERAL),
+        diagnose=code_diagnosis(EX4, returns("w", "b", "n_errors"), EX4_GENERAL),
         version=2,
         n_cases=5,
         title="One epoch of the perceptron rule",

@@ -8,7 +8,7 @@ typed-in numbers are the worked example's weights, the book's inputs of ch02-ex1
 import numpy as np
 
 from course.checks import Code, Feedback, Value, Written
-from course.checks.kit import Mistakes, code_diagnosis, rule
+from course.checks.kit import Mistakes, code_diagnosis, returns, rule
 from mlplib import Sequential, activations
 from mlplib.activations import Softmax
 from mlplib.layers import dense_forward
@@ -150,8 +150,8 @@ def dense_layer(X, W, b, activation, mistake=None):
     return (Z, A) if mistake is None else None
 
 
-EX3 = Mistakes(
-    lambda case, name: dense_layer(**case, mistake=name),
+EX3 = Mistakes.calling(
+    dense_layer,
     {
         "no bias": "Z is missing the bias.",
         "W transposed": "Z uses W transposed: W is (n_in, n_out), so Z = X @ W + b.",
@@ -163,12 +163,6 @@ EX3 = Mistakes(
         "tanh": "A applies tanh, not the activation asked for.",
     },
 )
-
-
-def ex3_shape(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return "Return a tuple (Z, A)."
-    return None
 
 
 EX3_GENERAL = {1: "Z is right; check the activation."}
@@ -209,8 +203,8 @@ def mlp_forward(X, params, activations, mistake=None):
     return Y
 
 
-EX4 = Mistakes(
-    lambda case, name: mlp_forward(**case, mistake=name),
+EX4 = Mistakes.calling(
+    mlp_forward,
     {
         "softmax by columns": "The softmax normalises each row (one example), not each "
         "column.",
@@ -289,7 +283,7 @@ EXERCISES = [
         forbids=("mlplib.layers.dense_forward", "mlplib.layers.Dense", "mlplib.Dense"),
         cases=ex3_cases,
         reference=dense_layer,
-        diagnose=code_diagnosis(EX3, ex3_shape, EX3_GENERAL),
+        diagnose=code_diagnosis(EX3, returns("Z", "A"), EX3_GENERAL),
         version=2,
         n_cases=5,
         title="A batched dense layer",

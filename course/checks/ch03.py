@@ -9,7 +9,7 @@ its bias) or, where mlplib cannot express it, the formula with that one mistake.
 import numpy as np
 
 from course.checks import Code, Value, Written
-from course.checks.kit import Mistakes, code_diagnosis, rule
+from course.checks.kit import Mistakes, code_diagnosis, returns, rule
 from mlplib import Dense, Sequential, activations, losses
 from mlplib.engine import Value as Node
 
@@ -255,8 +255,8 @@ def sigmoid_layer_backward(X, W, b, dA, mistake=None):
     return layer.dW, layer.db, dX
 
 
-EX4 = Mistakes(
-    lambda case, name: sigmoid_layer_backward(**case, mistake=name),
+EX4 = Mistakes.calling(
+    sigmoid_layer_backward,
     {
         "no derivative": "Turn dA into dZ = dA * A (1 - A) before the products.",
         "Z (1 - Z)": "The sigmoid's derivative is A (1 - A) with A = sigmoid(Z), not "
@@ -268,7 +268,7 @@ EX4 = Mistakes(
 
 
 def ex4_shape(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
+    if returns("dW", "db", "dX")(got, expected, case):
         return "Return a tuple (dW, db, dX)."
     if np.shape(got[0]) == case["W"].T.shape:
         return "dW must have W's shape (n_in, n_out): dW = X^T dZ."
@@ -297,8 +297,8 @@ def softmax_ce_gradient(Z, T, mistake=None):
     return {None: grad, "sign": -grad, "no 1/N": grad * Z.shape[0]}[mistake]
 
 
-EX5 = Mistakes(
-    lambda case, name: softmax_ce_gradient(**case, mistake=name),
+EX5 = Mistakes.calling(
+    softmax_ce_gradient,
     {
         "sign": "Sign: the gradient is (Y - T) / N, not (T - Y) / N.",
         "no 1/N": "Divide by the batch size N: E is the mean over the examples.",

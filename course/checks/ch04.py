@@ -7,7 +7,7 @@ The references and the mistakes of exercises 2-5 are the momentum and Adam rules
 import numpy as np
 
 from course.checks import Code, Value, Written
-from course.checks.kit import Mistakes, code_diagnosis, rule
+from course.checks.kit import Mistakes, code_diagnosis, returns, rule
 from course.checks.optimizers import ADAM, MOMENTUM, adam, momentum
 
 
@@ -130,12 +130,6 @@ def momentum_step(theta, g, v, lr, mu, mistake=None):
     return momentum(theta, [g], v, lr, mu, mistake)
 
 
-def pair(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return "Return the pair (theta_new, v_new)."
-    return None
-
-
 # --- ch04-ex5: Adam's step as a pure function ---
 
 
@@ -163,12 +157,6 @@ def adam_step(theta, g, m, s, t, lr, beta_1, beta_2, eps, mistake=None):
     return (w, m_hat, s_hat) if mistake == "moments corrected" else (w, m_new, s_new)
 
 
-def triple(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return "Return the triple (theta_new, m_new, s_new)."
-    return None
-
-
 EX5 = ADAM | {
     "moments corrected": "Return the moments m, s themselves; only the "
     "step uses m_hat and s_hat."
@@ -185,11 +173,6 @@ EX6_RUBRIC = (
     "which can hurt), and there are few biases, so they add little capacity to "
     "overfit. One point each for (1)-(2), (3), (4)."
 )
-
-
-def by_name(fn, **fixed):
-    """``fn`` as a table's ``compute(inputs, name)``."""
-    return lambda inputs, name: fn(**inputs, **fixed, mistake=name)
 
 
 EXERCISES = [
@@ -229,7 +212,9 @@ EXERCISES = [
         forbids=("mlplib.optim.SGD",),
         cases=ex4_cases,
         reference=momentum_step,
-        diagnose=code_diagnosis(Mistakes(by_name(momentum_step), MOMENTUM), pair),
+        diagnose=code_diagnosis(
+            Mistakes.calling(momentum_step, MOMENTUM), returns("theta_new", "v_new")
+        ),
         title="Momentum as a pure function",
         minutes=15,
         points=2,
@@ -242,7 +227,9 @@ EXERCISES = [
         forbids=("mlplib.optim.Adam",),
         cases=ex5_cases,
         reference=adam_step,
-        diagnose=code_diagnosis(Mistakes(by_name(adam_step), EX5), triple),
+        diagnose=code_diagnosis(
+            Mistakes.calling(adam_step, EX5), returns("theta_new", "m_new", "s_new")
+        ),
         title="Adam's step as a pure function",
         difficulty="stretch",
         minutes=25,

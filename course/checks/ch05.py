@@ -10,7 +10,7 @@ import functools
 import numpy as np
 
 from course.checks import Code, Value, Written
-from course.checks.kit import Mistakes, code_diagnosis, rule
+from course.checks.kit import Mistakes, code_diagnosis, returns, rule
 from mlplib import Sequential, data, metrics, optim, train
 from mlplib.datasets import load_mnist
 
@@ -143,8 +143,8 @@ def precision_recall(Y, t, mistake=None):
     return (recall, precision) if mistake == "swapped" else (precision, recall)
 
 
-EX4 = Mistakes(
-    lambda case, name: precision_recall(**case, mistake=name),
+EX4 = Mistakes.calling(
+    precision_recall,
     {
         "swapped": "Precision and recall are swapped: precision divides by the "
         "predictions.",
@@ -153,8 +153,8 @@ EX4 = Mistakes(
 
 
 def ex4_shape(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return "Return a pair: (precision, recall)."
+    if returns("precision", "recall")(got, expected, case):
+        return "Return a tuple (precision, recall)."
     if any(not np.all(np.isfinite(np.asarray(g, dtype=float))) for g in got):
         return "A class that is never predicted gives 0/0: return 0 there."
     return None

@@ -168,8 +168,8 @@ def step_gemm_flops(sizes, batch, mistake=None):
     return out
 
 
-EX4 = Mistakes(
-    lambda case, name: step_gemm_flops(**case, mistake=name),
+EX4 = Mistakes.calling(
+    step_gemm_flops,
     {
         "one flop per term": "A multiply and an add per term: 2 m k n flops for "
         "(m, k) @ (k, n).",

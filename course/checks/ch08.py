@@ -154,8 +154,8 @@ def average_gradients(G, counts, mistake=None):
     return weighted * scale
 
 
-EX3 = Mistakes(
-    lambda case, name: average_gradients(**case, mistake=name),
+EX3 = Mistakes.calling(
+    average_gradients,
     {
         "plain mean": "That is the plain mean: weight each rank by its number of "
         "samples.",

@@ -36,6 +36,7 @@ from course.verdict import (
 __all__ = [
     "Mistakes",
     "code_diagnosis",
+    "returns",
     "default_answers",
     "expect_code",
     "expect_exact",
@@ -98,6 +99,12 @@ class Mistakes:
 
     def __init__(self, compute, hints):
         self.compute, self.hints = compute, dict(hints)
+
+    @classmethod
+    def calling(cls, fn, hints):
+        """The table of a code exercise whose reference ``fn(**case, mistake=None)``
+        also computes each named mistake."""
+        return cls(lambda case, name: fn(**case, mistake=name), hints)
 
     def outcomes(self, inputs):
         """``{name: {part: value}}`` for every mistake that can be computed."""
@@ -183,6 +190,18 @@ def rule(answer, mistakes=None, general=None, exact=(), scalar=()):
 
     check.answer, check.mistakes, check.exact = answer, mistakes, tuple(exact)
     return check
+
+
+def returns(*names):
+    """A ``shape`` check for :func:`code_diagnosis`: the output must be a tuple of
+    ``names`` (in that order)."""
+
+    def shape(got, expected, case):
+        if not isinstance(got, (tuple, list)) or len(got) != len(names):
+            return f"Return a tuple ({', '.join(names)})."
+        return None
+
+    return shape
 
 
 def code_diagnosis(mistakes, shape=None, general=None):
