@@ -197,7 +197,7 @@ def printed_defaults(chapter, notebook, digits=4):
     """``[(label, answer, value, cell)]``: each default answer of ``chapter`` (computed
     by its checks module) that a stored output of ``notebook`` prints: a float with at
     least ``digits`` significant digits agreeing to the digits printed, or an integer
-    answer of two digits or more printed exactly (one that equals an input number of
+    answer of three digits or more printed exactly (one that equals an input number of
     the exercise, such as a shape, leaks nothing and is not counted)."""
     from course.checks.kit import default_answers
 
@@ -212,9 +212,9 @@ def printed_defaults(chapter, notebook, digits=4):
                 continue
             for v in values:
                 whole = float(v).is_integer()
-                if v in (0.0, 1.0, -1.0) or (whole and abs(v) < 10) or v in given:
-                    continue
-                need = 2 if whole else digits
+                if v in (0.0, 1.0, -1.0) or (whole and abs(v) < 100) or v in given:
+                    continue  # small whole numbers are everywhere (layer 10, epoch 21)
+                need = 3 if whole else digits
                 for cell, text in outputs:
                     if shows(text, v, need) and (not whole or exact_token(text, v)):
                         hits.append((label, name, float(v), cell))
