@@ -7,6 +7,7 @@ shows an expected value) and one wrong answer that no mistake explains (the gene
 hint, naming no mistake).
 """
 
+import copy
 import re
 
 import numpy as np
@@ -130,9 +131,10 @@ def with_parts(output, changed):
     return tuple(items)
 
 
-def assert_code_hints(label, unexplained=1.37, rare=()):
+def assert_code_hints(label, unexplained=1.37, rare=(), cases=20):
     """A code exercise made with ``kit.code_diagnosis``: the reference passes, each
     mistake of its table gets its own hint, an output no mistake explains gets none.
+    On ``cases`` more random inputs no mistake is ever given another mistake's hint.
     ``rare`` mistakes, possible only on some shapes, are left to a test of their own."""
     ex = find(label)
     table = ex.diagnose.mistakes
@@ -148,6 +150,18 @@ def assert_code_hints(label, unexplained=1.37, rare=()):
             text = message(label, **{ex.name: wrong})
         assert text is not None and hint in text, (label, name, text)
         assert {h for h in table.hints.values() if h in text} == {hint}, text
+
+    for seed in range(cases):  # hidden inputs: never another mistake's hint
+        case = ex.cases(np.random.default_rng(seed))
+        expected = ex.reference(**copy.deepcopy(case))
+        for name, hint in table.hints.items():
+            if name in rare:
+                continue
+            with np.errstate(all="ignore"):
+                got = with_parts(expected, table.compute(copy.deepcopy(case), name))
+                said = ex.diagnose(got, expected, case)
+            others = set(table.hints.values()) - {hint}
+            assert said not in others, (label, seed, name, said)
 
     def off(**case):
         out = ex.reference(**case)
