@@ -76,7 +76,8 @@ def assert_rule_hints(label, variants=VARIANTS, unexplained=1.37):
     """A numeric exercise made with ``kit.rule``: right answers pass; every mistake of
     its table gets its own hint and no other (or none, where another mistake gives the
     same answers), and its own on some variant; an answer no mistake explains gets no
-    mistake's hint; no message leaks an expected value."""
+    mistake's hint; odd answers (a string, a dict, ragged lists, an object) get
+    feedback, never "could not be checked"; no message leaks an expected value."""
     ex = find(label)
     table, fired = ex.check.mistakes, set()
     for variant in variants:
@@ -106,6 +107,9 @@ def assert_rule_hints(label, variants=VARIANTS, unexplained=1.37):
                 named = {h for h in table.hints.values() if h in text}
                 assert named <= {hint}, (label, variant, name, text)
                 fired |= {name} if named else set()  # else: another mistake agrees
+            for odd in ("0.5", {"a": 1}, [[1.0], [2.0, 3.0]], object(), [], True):
+                text = message(label, **dict.fromkeys(expected, odd))
+                assert text and "could not be checked" not in text, (label, odd, text)
             first = next(iter(expected))
             off = expected | {first: np.asarray(expected[first], float) * unexplained}
             text = message(label, **off)

@@ -169,8 +169,11 @@ def rule(answer, mistakes=None, general=None, exact=(), scalar=()):
     def check(data, **answers):
         expected = answer(data)
         for name in scalar:  # a number given as a one-element array is that number
-            if np.size(answers.get(name)) == 1 and answers.get(name) is not None:
-                answers[name] = float(np.ravel(np.asarray(answers[name], float))[0])
+            try:
+                if answers.get(name) is not None and np.size(answers[name]) == 1:
+                    answers[name] = float(np.ravel(np.asarray(answers[name], float))[0])
+            except (TypeError, ValueError):
+                pass  # not a number: the comparison says so
         unknown = sorted(set(answers) - set(expected))
         if unknown:
             raise Feedback(
