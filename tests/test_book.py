@@ -171,6 +171,56 @@ def test_math_pages_load_the_local_mathjax_exactly_once(book):
         )
 
 
+def test_pages_without_math_load_no_mathjax(book):
+    with_math = set(math_pages())
+    loading = [
+        page
+        for page in all_pages()
+        if page not in with_math
+        and any(
+            "mathjax" in s["src"].lower()
+            for s in parse(page).find_all("script", src=True)
+        )
+    ]
+    assert not loading, f"pages with no math that load MathJax: {loading}"
+
+
+def test_no_page_loads_the_icon_font_script(book):
+    """pydata-sphinx-theme's fontawesome.js (1.49 MB) is replaced by inline SVG icons
+    (tools/sphinx_assets_fix.py); no page keeps an icon the script would draw."""
+    found = []
+    for page in all_pages():
+        soup = parse(page)
+        if any("fontawesome" in s.get("src", "") for s in soup.find_all("script")):
+            found.append(f"{page}: loads fontawesome.js")
+        icons = [
+            tag.get("class")
+            for tag in soup.find_all(["i", "span"], class_=re.compile(r"^fa-"))
+            if not tag.get_text(strip=True)
+        ]
+        if icons:
+            found.append(f"{page}: icons left to the script: {icons[:3]}")
+    assert not found, "\n".join(found)
+
+
+EXERCISE_ID = re.compile(r"^ch(\d+)-ex(\d+)$")
+
+
+def test_exercises_are_numbered_as_their_labels(book):
+    """``ch04-ex1`` is "Exercise 4.1" on the page, the id the checks use."""
+    wrong = []
+    for page in content_pages():
+        for box in parse(page).select("div.exercise"):
+            match = EXERCISE_ID.match(box.get("id", ""))
+            title = box.select_one(".admonition-title")
+            if not match or title is None:
+                continue
+            expected = f"Exercise {int(match[1])}.{int(match[2])}"
+            if not title.get_text(" ", strip=True).startswith(expected):
+                wrong.append(f"{page}: {box['id']} is titled {title.get_text()[:40]!r}")
+    assert not wrong, "\n".join(wrong)
+
+
 def anchors(page, cache={}):  # noqa: B006 (a deliberate per-process cache)
     if page not in cache:
         soup = parse(page)

@@ -2,7 +2,11 @@
 
 Static checks of the notebooks in ``chapters/`` (no execution, no build): ruff, nbval
 markers as tags, prose that speaks to the reader, cross-references by label, short code
-cells, exercise checks inside their exercise, figures with captions and alt text.
+cells, exercise checks inside their exercise, figures with captions and alt text, and
+the reading flow (the rules in CONTRIBUTING, "Reading flow"): the Colab setup cell off
+the page, one hidden imports cell, glue calls only in removed cells, no environment
+flags in visible cells, no formatter pragmas, check cells stored without a verdict,
+exercises numbered chNN-ex1, -ex2, ... in page order, figures as SVG with text as text.
 """
 
 import pathlib
@@ -240,3 +244,158 @@ def test_chapter_has_five_exercises_and_a_code_exercise(path):
     assert not missing, (
         f"exercises declared in course.checks but not in the chapter: {missing}"
     )
+
+
+# The reading flow (CONTRIBUTING, "Reading flow").
+SETUP_TAGS = ["colab-setup", "remove-cell"]
+PRAGMA = re.compile(
+    r"#\s*(fmt:\s*(skip|off|on)|noqa|type:\s*ignore|pragma|pylint:|isort:|ruff:)",
+    re.IGNORECASE,
+)
+GLUE_CALL = re.compile(r"(?<![\w.])(glue|glue_\w+)\(")
+ENV_FLAG = re.compile(r"os\.environ\[|os\.environ\.(setdefault|update)|%env\b")
+EXERCISE_LABEL = re.compile(
+    r"```\{exercise\}[^\n]*\n(?:\s*:[^\n]*\n)*?\s*:label:\s*(\S+)"
+)
+FIGURE_CONFIG = re.compile(r"figure_formats\s*=\s*\[\s*[\"']svg[\"']\s*\]")
+SVG_TEXT = re.compile(r"[\"']svg\.fonttype[\"']\s*:\s*[\"']none[\"']")
+
+
+def code_cells(nb):
+    return [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+def removed(cell):
+    return bool(tags(cell) & {"remove-cell", "remove_cell"})
+
+
+def hidden(cell):
+    return removed(cell) or bool(
+        tags(cell) & {"hide-input", "remove-input", "hide-cell"}
+    )
+
+
+def outside_defs(source):
+    """The lines of a cell outside any ``def`` (a helper's body may call glue)."""
+    kept, in_def = [], False
+    for line in source.splitlines():
+        if line.startswith("def "):
+            in_def = True
+        elif line and not line[0].isspace():
+            in_def = False
+        if not in_def:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_setup_cell_is_off_the_page_and_imports_cell_hidden(path):
+    cells = code_cells(load(path))
+    assert len(cells) >= 2, "no setup and imports cells"
+    (_, setup), (i, imports) = cells[0], cells[1]
+    assert sorted(tags(setup)) == sorted(SETUP_TAGS), (
+        f"the first code cell (Colab setup) has tags {sorted(tags(setup))}, "
+        f"not {SETUP_TAGS}"
+    )
+    assert "hide-input" in tags(imports), (
+        f"cell {i}, the imports and seeds cell, is not tagged hide-input"
+    )
+    assert not imports.get("outputs"), f"cell {i}, the imports cell, shows an output"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_glue_calls_only_in_removed_cells(path):
+    visible = [
+        i
+        for i, cell in code_cells(load(path))
+        if not removed(cell) and GLUE_CALL.search(outside_defs(cell.source))
+    ]
+    assert not visible, (
+        f"cells {visible} call glue on the page: move the calls into a cell tagged "
+        "remove-cell right after"
+    )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_environment_flags_only_in_hidden_cells(path):
+    visible = [
+        i
+        for i, cell in code_cells(load(path))
+        if not hidden(cell) and ENV_FLAG.search(cell.source)
+    ]
+    assert not visible, f"cells {visible} set environment variables on the page"
+
+
+def test_the_pragma_scan_catches_pragmas():
+    for line in (
+        "x = 1  # fmt: skip",
+        "import a  # noqa: F401",
+        "# fmt: off",
+        "y  # type: ignore",
+    ):
+        assert PRAGMA.search(line), line
+    assert not PRAGMA.search("# the format of the data")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_no_formatter_or_linter_pragmas(path):
+    found = [
+        (i, m.group(0))
+        for i, cell in code_cells(load(path))
+        for m in PRAGMA.finditer(cell.source)
+    ]
+    assert not found, f"pragma comments (cell, pragma): {found}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_check_cells_are_stored_without_a_verdict(path):
+    stored = [
+        i
+        for i, cell in code_cells(load(path))
+        if "check" in tags(cell)
+        and (cell.get("outputs") or cell.get("execution_count"))
+    ]
+    assert not stored, (
+        f"check cells {stored} store an output (a verdict the reader has not earned): "
+        "re-execute with tools/execute.py, which stores them empty"
+    )
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_exercises_are_numbered_in_page_order(path):
+    """chNN-ex1, chNN-ex2, ... with NN the file's number: the page shows "Exercise N.K"
+    from the label (tools/reader_assets.py), the checks use the same id."""
+    chapter = path.name[:2]
+    labels = [
+        label
+        for cell in load(path).cells
+        if cell.cell_type == "markdown"
+        for label in EXERCISE_LABEL.findall(cell.source)
+    ]
+    expected = [f"ch{chapter}-ex{k}" for k in range(1, len(labels) + 1)]
+    assert labels == expected, f"exercise labels {labels}, expected {expected}"
+    typed = [
+        (i, m.group(0))
+        for i, line in prose_lines(load(path))
+        for m in re.finditer(r"\bExercises? \d+(\.\d+)?", line)
+    ]
+    assert not typed, f"typed exercise numbers {typed}: use {{ref}}`chNN-exK`"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_figures_are_svg_with_text_as_text(path):
+    cells = code_cells(load(path))
+    config = cells[1][1].source if len(cells) > 1 else ""
+    assert FIGURE_CONFIG.search(config) and SVG_TEXT.search(config), (
+        "the imports cell does not set figure_formats = ['svg'] and "
+        "'svg.fonttype': 'none'"
+    )
+    raster = [
+        i
+        for i, cell in cells
+        if has_figure(cell)
+        and not any(
+            "image/svg+xml" in out.get("data", {}) for out in cell.get("outputs", [])
+        )
+    ]
+    assert not raster, f"cells {raster} store a raster figure: re-execute"

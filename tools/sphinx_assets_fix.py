@@ -1,25 +1,118 @@
-"""Sphinx extension: stop inline scripts added after the builder starts from being
-emitted twice.
+"""Sphinx extension: fixes to the scripts the themes put on every page.
 
-Sphinx 7.4 (the series Jupyter Book 1 requires) keeps an inline script added with
-``app.add_js_file(None, body=...)`` twice when the call comes after ``Builder.init()``:
-once as
-given (filename ``None``) and once more from the registry in ``prepare_writing``
-(filename ``''``),
-and the two do not compare equal. sphinx-togglebutton and sphinx-thebe add their
-configuration
-that way, so every page declared ``const THEBE_JS_URL`` twice and the browser reported
-"Identifier 'THEBE_JS_URL' has already been declared". Upstream fix:
-sphinx-doc/sphinx#13402
-(Sphinx 8.2), which passes ``''`` instead of ``None``; this does the same for this app.
+1. Inline scripts added after the builder starts are emitted once, not twice. Sphinx 7.4
+   (the series Jupyter Book 1 requires) keeps an inline script added with
+   ``app.add_js_file(None, body=...)`` twice when the call comes after
+   ``Builder.init()``: once as given (filename ``None``) and once more from the registry
+   in ``prepare_writing`` (filename ``''``), and the two do not compare equal.
+   sphinx-togglebutton and sphinx-thebe add their configuration that way, so every page
+   declared ``const THEBE_JS_URL`` twice and the browser reported "Identifier
+   'THEBE_JS_URL' has already been declared". Upstream fix: sphinx-doc/sphinx#13402
+   (Sphinx 8.2), which passes ``''`` instead of ``None``; this does the same here.
+2. No 1.5 MB icon script. pydata-sphinx-theme loads Font Awesome's ``fontawesome.js``
+   (1.49 MB, every icon there is) on every page to turn ``<i class="fa-...">`` into SVG.
+   After the build, each page gets the few icons it shows inlined as SVG (the path data
+   is read from that same script, so the icons are the theme's), and the script goes.
+3. MathJax only where there is math: a page with no math element loses MathJax's
+   configuration and script (Jupyter Book 1 adds them to pages without math too).
 """
+
+import functools
+import html
+import pathlib
+import re
+
+FA_SCRIPT = "_static/scripts/fontawesome.js"
+FA_TAG = re.compile(
+    r"""<script[^>]*fontawesome\.js[^>]*></script>\s*"""
+    r"""|<link[^>]*fontawesome\.js[^>]*/?>\s*"""
+)
+ICON = re.compile(
+    r"""<(?P<tag>i|span)(?P<before>[^>]*?)\sclass="(?P<cls>[^"]*\bfa-[^"]*)"(?P<after>[^>]*)>"""
+    r"""\s*</(?P=tag)>"""
+)
+PACKS = {"fab": "brands", "fa-brands": "brands", "far": "regular", "fa-regular": "regular"}
+STYLE_CLASSES = {"fa", "fas", "fab", "far", "fa-solid", "fa-brands", "fa-regular", "fa-fw"}
+MATHJAX_TAGS = re.compile(
+    r"""<script>window\.MathJax = .*?</script>\s*"""
+    r"""|<script[^>]*mathjax/tex-chtml\.js[^>]*></script>\s*""",
+    re.S,
+)
+HAS_MATH = re.compile(r"""class="[^"]*\bmath\b""")
+
+
+def add_js_file_once(add_js_file):
+    def add(filename, priority=500, loading_method=None, **kwargs):
+        return add_js_file(filename or "", priority, loading_method, **kwargs)
+
+    return add
+
+
+@functools.cache
+def icon_packs(script_path):
+    """{'solid'|'regular'|'brands': {name: (width, height, path)}} from fontawesome.js:
+    each pack is an object literal ``var p={name:[w,h,[aliases],"code","path"],...}``
+    registered by ``d("fas",p)`` (solid), ``d("far",p)``, ``d("fab",p)``."""
+    text = pathlib.Path(script_path).read_text(encoding="utf-8")
+    entry = re.compile(
+        r"""[{,]"?([\w-]+)"?:\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","([^"]+)"\]"""
+    )
+    packs = {}
+    for prefix, pack in (("fab", "brands"), ("far", "regular"), ("fas", "solid")):
+        end = text.index(f'd("{prefix}",p)')
+        start = text.rindex("var p={", 0, end)
+        packs[pack] = {
+            name: (int(w), int(h), path)
+            for name, w, h, path in entry.findall(text, start, end)
+        }
+    return packs
+
+
+def inline_icon(match, packs):
+    classes = match["cls"].split()
+    pack = next((PACKS[c] for c in classes if c in PACKS), "solid")
+    names = [c[3:] for c in classes if c.startswith("fa-") and c not in STYLE_CLASSES]
+    icon = next((packs[pack].get(n) for n in names if n in packs[pack]), None)
+    if icon is None:
+        raise ValueError(f"icon {match[0]!r}: none of {names} in Font Awesome {pack}")
+    width, height, path = icon
+    kept = [c for c in classes if not c.startswith("fa-") and c not in STYLE_CLASSES]
+    size = ["fa-lg"] if "fa-lg" in classes else []
+    attrs = (match["before"] + match["after"]).strip()
+    title = re.search(r'title="([^"]*)"', attrs)
+    attrs = re.sub(r'\s*title="[^"]*"', "", attrs)
+    return (
+        f'<svg class="{" ".join(["nnfs-icon", *kept, *size])}" {attrs} '
+        f'viewBox="0 0 {width} {height}" aria-hidden="true" focusable="false">'
+        + (f"<title>{html.escape(title[1])}</title>" if title else "")
+        + f'<path d="{path}"/></svg>'
+    )
+
+
+def rewrite_page(text, packs):
+    text = FA_TAG.sub("", text)
+    text = ICON.sub(lambda m: inline_icon(m, packs), text)
+    if not HAS_MATH.search(text):
+        text = MATHJAX_TAGS.sub("", text)
+    return text
+
+
+def rewrite_pages(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    out = pathlib.Path(app.outdir)
+    script = out / FA_SCRIPT
+    if not script.is_file():
+        return
+    packs = icon_packs(str(script))
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = rewrite_page(text, packs)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
 
 
 def setup(app):
-    add_js_file = app.add_js_file
-
-    def add_js_file_once(filename, priority=500, loading_method=None, **kwargs):
-        return add_js_file(filename or "", priority, loading_method, **kwargs)
-
-    app.add_js_file = add_js_file_once
+    app.add_js_file = add_js_file_once(app.add_js_file)
+    app.connect("build-finished", rewrite_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
