@@ -6,6 +6,7 @@
 #   make execute  re-execute every notebook in place (NB=path for one)
 #   make nbval    strict nbval on the notebooks (NB=path for one)
 #   make serve    serve the built book on http://localhost:8000
+#   make pdf      one chapter as PDF through Chromium's print stylesheet (CHAPTER=01_perceptron)
 #   make benchmark  one training epoch (mlplib vs PyTorch vs Keras), GEMM sweep, STREAM, all-reduce
 PYTHON ?= python3.11
 VENV := .venv
@@ -21,7 +22,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: test-slow test-portable nbval book test test-quick execute serve colab-cells student-edition grade benchmark-grading clean install benchmark
+.PHONY: test-slow test-portable nbval book pdf test test-quick execute serve colab-cells student-edition grade benchmark-grading clean install benchmark
 
 install: $(STAMP)
 
@@ -71,6 +72,11 @@ nbval: $(STAMP)
 
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
+
+# A chapter as PDF (A4, the print stylesheet: no solutions, hidden cells or buttons),
+# printed by Chromium at /usr/bin/chromium once its math is set: _build/pdf/<chapter>.pdf
+pdf: book
+	$(BIN)/python tests/browser_server.py --pdf chapters/$(or $(CHAPTER),01_perceptron)
 
 colab-cells: $(STAMP)
 	$(BIN)/python tools/colab_cell.py --write
