@@ -42,7 +42,7 @@ class Settings:
     chapters_dir: pathlib.Path = COURSE_ROOT / "chapters"
     chapter: str | None = None  # grade everything as this chapter (a notebook stem)
     roster: dict = dataclasses.field(default_factory=dict)  # student id -> variant
-    jobs: int = os.cpu_count() or 1
+    jobs: int = len(os.sched_getaffinity(0))  # the cores this process may use
     cell_timeout: float = 120
     timeout: float = 900
     memory_mb: int = 8192  # all the processes of one sandbox together
