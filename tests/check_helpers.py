@@ -216,7 +216,8 @@ def printed_defaults(chapter, notebook, digits=4):
     by its checks module) that a stored output of ``notebook`` prints: a float with at
     least ``digits`` significant digits agreeing to the digits printed, or an integer
     answer of three digits or more printed exactly (one that equals an input number of
-    the exercise, such as a shape, leaks nothing and is not counted)."""
+    the exercise, such as a shape, leaks nothing and is not counted; nor are the
+    entries of an answer of more than 16 numbers, such as an image)."""
     from course.checks.kit import default_answers
 
     outputs = solution_free_outputs(notebook)
@@ -228,6 +229,8 @@ def printed_defaults(chapter, notebook, digits=4):
                 values = np.ravel(np.asarray(value, dtype=float))
             except (TypeError, ValueError):
                 continue
+            if values.size > 16:
+                continue  # an image's 784 grey levels: any table shares a few of them
             for v in values:
                 whole = float(v).is_integer()
                 if v in (0.0, 1.0, -1.0) or (whole and abs(v) < 100) or v in given:
