@@ -11,7 +11,7 @@ weights (mlplib.interop), see the same MNIST images in the same order, use plain
 seconds per epoch, the ratio to mlplib, the achieved rate (counted flops per epoch /
 time) as a fraction of the float32 GEMM peak measured with NumPy in the same run, and
 peak memory. A last table gives mlplib's time over the faster of PyTorch and Keras next
-to the targets of issue 14 (``TARGETS``).
+to the targets (``TARGETS``).
 
 Threads: NumPy's BLAS (threadpoolctl), torch.set_num_threads and TensorFlow's
 intra/inter-op pools are all set to ``--threads`` (default: the number of CPU cores).
@@ -48,7 +48,7 @@ CONFIGS = [
     ((784, 16, 16, 10), 128),
     ((784, 256, 256, 10), 128),
 ]
-# Issue 14: mlplib's time at most this fraction of the faster of PyTorch and Keras.
+# The targets: mlplib's time at most this fraction of the faster of PyTorch and Keras.
 TARGETS = {
     ((784, 16, 16, 10), 10): 0.4,
     ((784, 16, 16, 10), 32): 0.4,
@@ -87,7 +87,7 @@ def epoch_order(n, batch):
 
 
 def run_mlplib(sizes, batch, X, y, n_threads, repeats, start):
-    from mlplib import optim, train
+    from mlplib import optim, training
 
     model = make_model(sizes)
     opt = optim.SGD(model.parameters(), lr=LR)
@@ -95,7 +95,7 @@ def run_mlplib(sizes, batch, X, y, n_threads, repeats, start):
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        train.fit(
+        training.fit(
             model,
             X,
             y,
@@ -228,8 +228,8 @@ def measure(name, sizes, batch, n, n_threads, repeats):
 def gemm_peak(n_threads):
     """The float32 GEMM peak that bounds every rate of the run: the best over square
     sizes and every matrix product the configurations' training steps execute, on
-    ``n_threads`` and on one thread (``mlplib.measure.gemm_peak``)."""
-    from mlplib import flops, measure
+    ``n_threads`` and on one thread (``mlplib.perf.measure.gemm_peak``)."""
+    from mlplib.perf import flops, measure
 
     shapes = sorted(
         {
@@ -246,7 +246,7 @@ def gemm_peak(n_threads):
 
 def theoretical_gflops():
     """cores x clock x float32 flops per cycle, from /proc/cpuinfo (None if unknown)."""
-    from mlplib import hardware
+    from mlplib.perf import hardware
 
     try:
         return hardware.theoretical_peak("float32")["gflops"]
@@ -255,10 +255,10 @@ def theoretical_gflops():
 
 
 def epoch_flops(sizes, batch, n):
-    """Flops one epoch executes (``mlplib.flops.mlp_flops``): the forward and backward
-    matrix products a training step runs (no input gradient of the first layer), plus
-    the biases."""
-    from mlplib.flops import mlp_flops
+    """Flops one epoch executes (``mlplib.perf.flops.mlp_flops``): the forward and
+    backward matrix products a training step runs (no input gradient of the first
+    layer), plus the biases."""
+    from mlplib.perf.flops import mlp_flops
 
     total = 0
     for start in range(0, n, batch):

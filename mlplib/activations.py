@@ -90,6 +90,8 @@ class Sigmoid(Activation):
 
     Computed from :math:`e^{-|z|}`, which never overflows, so :math:`z = \pm 10^4` gives
     0 or 1 with no warning.
+
+    Printed in chapters/01_perceptron.
     """
 
     name = "sigmoid"
@@ -170,6 +172,7 @@ class Softmax(Activation):
     name = "softmax"
 
     def f(self, Z):
+        """Printed in chapters/02_mlp_forward."""
         xp = namespace(Z)
         E = xp.exp(Z - xp.max(Z, axis=-1, keepdims=True))
         return E / xp.sum(E, axis=-1, keepdims=True)

@@ -12,7 +12,10 @@ import numpy as np
 
 
 def namespace(*arrays):
-    """The array namespace ``xp`` shared by ``arrays``: NumPy for NumPy arrays."""
+    """The array namespace ``xp`` shared by ``arrays``: NumPy for NumPy arrays.
+
+    Printed in chapters/07_blas_gpu.
+    """
     for a in arrays:  # a plain loop: this runs for every array operation
         if not isinstance(a, np.ndarray):
             break

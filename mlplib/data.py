@@ -69,6 +69,8 @@ def minibatches(n_samples, batch_size, shuffle=True, seed=None, drop_last=False)
     ``shuffle=True`` permutes with ``np.random.default_rng(seed)``; ``shuffle=False``
     keeps the order. Bad arguments raise at once. The last, smaller batch is included
     unless ``drop_last=True``.
+
+    Printed in chapters/04_optimizers.
     """
     stop = iterations_per_epoch(n_samples, batch_size, drop_last) * batch_size
     rng = np.random.default_rng(seed)

@@ -92,7 +92,10 @@ def softmax_cross_entropy(Z, T):
 
 def softmax_cross_entropy_gradient(Z, T):
     r"""The fused softmax + cross-entropy gradient
-    :math:`(\mathrm{softmax}(Z) - T)/N`."""
+    :math:`(\mathrm{softmax}(Z) - T)/N`.
+
+    Printed in chapters/03_backpropagation.
+    """
     return (softmax(Z) - T) / Z.shape[0]
 
 

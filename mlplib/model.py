@@ -9,11 +9,11 @@ Any layers of the protocol in :mod:`mlplib.layers` chain, the last a
 :class:`~mlplib.layers.Dense` (the loss gradient enters through its :math:`dZ`).
 Parameters are named like PyTorch's ``state_dict`` keys: ``"0.W"``, ``"0.b"``, ... The
 public methods check their arguments, then call ``call``, ``call_backward``,
-``call_loss`` or ``call_gradients``, which :func:`mlplib.train.fit` calls directly.
+``call_loss`` or ``call_gradients``, which :func:`mlplib.training.fit` calls directly.
 ``train()`` and ``eval()`` set the mode every layer reads as ``layer.training``
-(PyTorch's ``Module.train``/``eval``): :func:`~mlplib.train.fit` steps in training
-mode and validates in evaluation mode, :func:`~mlplib.train.evaluate` and
-:func:`~mlplib.train.predict` run in evaluation mode, and each restores the mode.
+(PyTorch's ``Module.train``/``eval``): :func:`~mlplib.training.fit` steps in training
+mode and validates in evaluation mode, :func:`~mlplib.training.evaluate` and
+:func:`~mlplib.training.predict` run in evaluation mode, and each restores the mode.
 
 >>> import numpy as np
 >>> model = Sequential.from_sizes([2, 3, 1], ["tanh", "sigmoid"], seed=0)

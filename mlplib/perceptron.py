@@ -44,6 +44,8 @@ def perceptron_rule(W, b, x, t, eta=1.0):
     :math:`y = \mathrm{hardlim}(x \cdot W + b)`, :math:`W' = W + \eta (t - y) x`,
     :math:`b' = b + \eta (t - y)`. Returns ``(W', b', t - y)``; the inputs are not
     modified.
+
+    Printed in chapters/01_perceptron.
     """
     y = hardlim(x @ W + b)
     e = t - y

@@ -9,8 +9,8 @@ import torch
 
 from mlplib import Sequential, activations
 from mlplib.activations import ACTIVATIONS
+from mlplib.autograd.gradcheck import relative_error
 from mlplib.errors import ShapeError
-from mlplib.gradcheck import relative_error
 from mlplib.interop import to_keras, to_torch
 from mlplib.layers import Dense
 

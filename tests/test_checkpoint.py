@@ -1,10 +1,11 @@
-"""mlplib.checkpoint: save_weights / load_weights round trip and error messages."""
+"""mlplib.training.checkpoint: the save_weights / load_weights round trip, errors."""
 
 import numpy as np
 import pytest
 
-from mlplib import Sequential, checkpoint, optim, train
+from mlplib import Sequential, optim, training
 from mlplib.errors import ShapeError
+from mlplib.training import checkpoint
 
 
 def model(sizes=(6, 5, 3), seed=0, dtype=np.float32):
@@ -18,7 +19,7 @@ def test_round_trip_gives_identical_predictions(tmp_path, dtype):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(40, 6)), rng.integers(0, 3, size=40)
     trained = model(dtype=dtype)
-    train.fit(
+    training.fit(
         trained,
         X,
         y,
@@ -36,7 +37,9 @@ def test_round_trip_gives_identical_predictions(tmp_path, dtype):
     fresh = model(seed=1, dtype=dtype)
     params_before = fresh.parameters()
     checkpoint.load_weights(fresh, path)
-    np.testing.assert_array_equal(train.predict(fresh, X), train.predict(trained, X))
+    np.testing.assert_array_equal(
+        training.predict(fresh, X), training.predict(trained, X)
+    )
     for key, value in fresh.parameters().items():
         assert (
             value is params_before[key]

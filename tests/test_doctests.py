@@ -32,7 +32,7 @@ def test_docstring_examples_run(name):
 
 def test_the_library_has_examples():
     """The modules a reader meets first show themselves in use."""
-    for name in ("layers", "model", "losses", "optim", "train", "data", "checkpoint"):
+    for name in ("layers", "model", "losses", "optim", "training", "data"):
         module = importlib.import_module(f"mlplib.{name}")
         assert doctest.DocTestFinder().find(module)[0].examples, name
 

@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlplib import graph
-from mlplib.engine import Value
+from mlplib.autograd import graph
+from mlplib.autograd.engine import Value
 
 matplotlib.use("Agg")
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mlplib import Sequential, activations, gradcheck
+from mlplib import Sequential, activations
+from mlplib.autograd import gradcheck
 from mlplib.layers import Dense
 
 SMOOTH = ["identity", "sigmoid", "tanh", "softmax"]

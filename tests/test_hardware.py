@@ -1,8 +1,8 @@
-"""What the machine reports (mlplib.hardware): /proc/cpuinfo and the peak formula."""
+"""What the machine reports (mlplib.perf.hardware): /proc/cpuinfo, the peak formula."""
 
 import pytest
 
-from mlplib import hardware
+from mlplib.perf import hardware
 
 CPUINFO = """processor\t: 0
 model name\t: Example CPU @ 2.00GHz

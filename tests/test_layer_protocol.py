@@ -4,7 +4,7 @@ Sequential, and fit, evaluate and predict set the training mode each layer reads
 import numpy as np
 import pytest
 
-from mlplib import Dense, Sequential, train
+from mlplib import Dense, Sequential, training
 from mlplib.errors import ShapeError
 from mlplib.layers import Layer
 
@@ -58,7 +58,7 @@ def test_fit_trains_in_training_mode_and_validates_in_evaluation_mode():
     X, labels = np.random.default_rng(0).normal(size=(8, 3)), np.arange(8) % 2
     model, scale = model_with_scale()
     model.eval()
-    train.fit(model, X, labels, "categorical_cross_entropy", "sgd", epochs=1,
+    training.fit(model, X, labels, "categorical_cross_entropy", "sgd", epochs=1,
               batch_size=4, validation_data=(X, labels), progress=False)  # fmt: skip
     assert scale.modes == [True, True, False]  # two steps, then one validation pass
     assert model.training is False and scale.training is False  # restored
@@ -68,8 +68,8 @@ def test_evaluate_and_predict_run_in_evaluation_mode_and_restore_it():
     X, labels = np.ones((3, 3)), np.array([0, 1, 0])
     model, scale = model_with_scale()
     assert model.training and scale.training
-    train.evaluate(model, X, labels, "categorical_cross_entropy")
-    train.predict(model, X)
+    training.evaluate(model, X, labels, "categorical_cross_entropy")
+    training.predict(model, X)
     assert scale.modes == [False, False]
     assert model.training and scale.training
 
@@ -99,7 +99,7 @@ class Shift(Layer):
 
 
 def test_buffers_are_named_saved_and_loaded_beside_the_parameters(tmp_path):
-    from mlplib import checkpoint
+    from mlplib.training import checkpoint
 
     model = Sequential([Dense(3, 4, seed=0), Shift(4), Dense(4, 2, seed=1)])
     assert list(model.buffers()) == ["1.mu"] and "1.mu" not in model.parameters()

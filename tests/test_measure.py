@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from mlplib import flops, hardware, measure
+from mlplib.perf import flops, hardware, measure
 
 
 def test_gemm_rate_square_and_rectangular():

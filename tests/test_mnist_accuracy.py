@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from mlplib import Sequential, optim, train
+from mlplib import Sequential, optim, training
 from mlplib.datasets import load_mnist
 
 CE = "categorical_cross_entropy"
@@ -32,7 +32,9 @@ def trained(sizes, lr, batch, seed, X, t):
     acts = ["relu"] * (len(sizes) - 2) + ["softmax"]
     net = Sequential.from_sizes(sizes, acts, seed=seed, dtype=np.float64)
     opt = optim.SGD(net.parameters(), lr=lr)
-    train.fit(net, X, t, CE, opt, epochs=5, batch_size=batch, seed=seed, progress=False)
+    training.fit(
+        net, X, t, CE, opt, epochs=5, batch_size=batch, seed=seed, progress=False
+    )
     return net
 
 
@@ -43,6 +45,6 @@ def test_mean_test_accuracy_over_three_seeds_reaches_the_target(mnist, name):
     sizes, batch, lr, target = SETUPS[name]
     with threadpool_limits(1):  # small products: one BLAS thread is fastest
         nets = [trained(sizes, lr, batch, seed, X, t) for seed in SEEDS]
-    accs = [train.evaluate(net, X_test, t_test, CE)["accuracy"] for net in nets]
+    accs = [training.evaluate(net, X_test, t_test, CE)["accuracy"] for net in nets]
     assert np.mean(accs) >= target, (name, accs)
     assert min(accs) >= target - 0.01, (name, accs)  # no seed far below the mean

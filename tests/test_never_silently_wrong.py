@@ -6,11 +6,12 @@ import pickle
 import numpy as np
 import pytest
 
-from mlplib import Dense, Sequential, checkpoint, data, losses, optim, schedules, train
-from mlplib.blocked import blocked_matmul
-from mlplib.engine import Value
+from mlplib import Dense, Sequential, data, losses, optim, training
+from mlplib.autograd.engine import Value
 from mlplib.errors import NonFiniteError, ShapeError
 from mlplib.perceptron import Perceptron
+from mlplib.perf.blocked import blocked_matmul
+from mlplib.training import checkpoint, schedules
 
 CE = "categorical_cross_entropy"
 
@@ -53,7 +54,7 @@ def test_cross_entropy_targets_must_be_distributions(row, match):
             method(Z, T)
     model, X, _ = problem()
     with pytest.raises(ValueError, match=match):
-        train.fit(model, X[:2], T, CE, "sgd", progress=False)
+        training.fit(model, X[:2], T, CE, "sgd", progress=False)
 
 
 def test_cross_entropy_accepts_integer_labels_and_smoothed_rows():
@@ -81,7 +82,7 @@ def test_diverging_fit_stops_naming_epoch_and_batch():
         np.errstate(all="ignore"),
         pytest.raises(NonFiniteError, match=r"fit: epoch 1, batch \d+: .*" + smaller),
     ):
-        train.fit(
+        training.fit(
             model, X * 1e3, labels, CE, opt, epochs=3, batch_size=8, progress=False
         )
 
@@ -93,7 +94,7 @@ def test_non_finite_parameter_before_training_is_named():
         NonFiniteError,
         match=r"fit: before training: parameter '1\.b' .* index \(2,\) \(inf\)",
     ):
-        train.fit(model, X, labels, CE, "sgd", progress=False)
+        training.fit(model, X, labels, CE, "sgd", progress=False)
 
 
 def test_non_finite_loss_names_epoch_and_batch(monkeypatch):
@@ -107,7 +108,7 @@ def test_non_finite_loss_names_epoch_and_batch(monkeypatch):
 
     monkeypatch.setattr(model, "call_gradients", poisoned)
     with pytest.raises(NonFiniteError, match=r"fit: epoch 1, batch 3: the loss is nan"):
-        train.fit(model, X, labels, CE, "sgd", batch_size=8, progress=False)
+        training.fit(model, X, labels, CE, "sgd", batch_size=8, progress=False)
 
 
 def test_optimizer_rejects_non_finite_gradients_and_changes_nothing():
@@ -142,13 +143,15 @@ def test_fit_rejects_an_optimizer_of_another_model():
         ValueError,
         match=r"fit: the optimizer's parameter '0\.W' is not this model's array",
     ):
-        train.fit(model, X, labels, CE, optim.SGD(other.parameters()), progress=False)
+        training.fit(
+            model, X, labels, CE, optim.SGD(other.parameters()), progress=False
+        )
     with pytest.raises(
         ValueError,
         match=r"the optimizer's parameter names do not match: missing \['1\.W', "
         r"'1\.b'\]",
     ):
-        train.fit(
+        training.fit(
             model,
             X,
             labels,
@@ -161,13 +164,13 @@ def test_fit_rejects_an_optimizer_of_another_model():
 def test_string_optimizer_is_built_on_the_model_like_keras():
     model, X, labels = problem()
     before = model.layers[0].W.copy()
-    history = train.fit(model, X, labels, CE, "adam", epochs=2, progress=False)
+    history = training.fit(model, X, labels, CE, "adam", epochs=2, progress=False)
     assert history.epochs == 2 and not np.array_equal(before, model.layers[0].W)
     model, X, labels = problem()
     with pytest.raises(
         ValueError, match=r"unknown optimizer 'adma'; expected one of \[.*'adam'.*\]"
     ):
-        train.fit(model, X, labels, CE, "adma", progress=False)
+        training.fit(model, X, labels, CE, "adma", progress=False)
     np.testing.assert_array_equal(
         model.layers[0].W, problem()[0].layers[0].W
     )  # nothing trained
@@ -175,7 +178,7 @@ def test_string_optimizer_is_built_on_the_model_like_keras():
         TypeError,
         match="fit: optimizer must be an mlplib.optim optimizer or a name .* got int",
     ):
-        train.fit(model, X, labels, CE, 3, progress=False)
+        training.fit(model, X, labels, CE, 3, progress=False)
 
 
 def test_schedule_of_another_optimizer_is_rejected():
@@ -186,7 +189,7 @@ def test_schedule_of_another_optimizer_is_rejected():
         ValueError,
         match="fit: the schedule changes the learning rate of another optimizer",
     ):
-        train.fit(model, X, labels, CE, opt, schedule=stray, progress=False)
+        training.fit(model, X, labels, CE, opt, schedule=stray, progress=False)
 
 
 # ---- float dtypes only, one bool policy ----------------------------------------------
@@ -220,11 +223,11 @@ def test_integer_or_bool_dtypes_are_rejected(dtype):
             "patience",
         ),
         (lambda: optim.SGD({"w": np.ones(1)}, lr=True), "lr"),
-        (lambda: train.fit(*problem(), CE, "sgd", epochs=True), "epochs"),
+        (lambda: training.fit(*problem(), CE, "sgd", epochs=True), "epochs"),
         (lambda: Value(True), "data"),
         (lambda: Value(2.0) * False, "data"),
         (
-            lambda: train.predict(problem()[0], np.ones((2, 4)), batch_size=True),
+            lambda: training.predict(problem()[0], np.ones((2, 4)), batch_size=True),
             "batch_size",
         ),
     ],
@@ -247,12 +250,12 @@ def test_bool_is_never_a_number(make, name):
 )
 def test_accuracy_labels_must_be_in_range(labels, match):
     with pytest.raises(ValueError, match=r"accuracy: labels T must lie in " + match):
-        train.accuracy(np.eye(3)[:2], np.array(labels))
+        training.accuracy(np.eye(3)[:2], np.array(labels))
     with pytest.raises(
         TypeError,
         match=r"accuracy: labels T must be integer class labels .* got dtype float64",
     ):
-        train.accuracy(np.eye(3)[:2], np.array([0.0, 1.0]))
+        training.accuracy(np.eye(3)[:2], np.array([0.0, 1.0]))
 
 
 # ---- checkpoints: the file and the problem, never unpickling -------------------------
@@ -367,4 +370,4 @@ def test_shape_errors_name_both_shapes():
     with pytest.raises(
         ShapeError, match=r"fit: X has 40 samples \(rows\) but T has 39"
     ):
-        train.fit(model, X, labels[:39], CE, "sgd", progress=False)
+        training.fit(model, X, labels[:39], CE, "sgd", progress=False)

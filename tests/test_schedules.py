@@ -1,10 +1,11 @@
-"""mlplib.schedules against PyTorch's StepLR / ExponentialLR / ReduceLROnPlateau and
-Keras's ExponentialDecay."""
+"""mlplib.training.schedules against PyTorch's StepLR / ExponentialLR /
+ReduceLROnPlateau and Keras's ExponentialDecay."""
 
 import numpy as np
 import pytest
 
-from mlplib import optim, schedules
+from mlplib import optim
+from mlplib.training import schedules
 
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from mlplib import timing
+from mlplib.perf import timing
 
 
 class FakeCudaTensor(torch.Tensor):
@@ -46,8 +46,6 @@ def test_unsynchronised_timer_never_synchronises(cuda_sync_calls):
     x = torch.ones(4).as_subclass(FakeCudaTensor)
     timing.time_call(lambda a: a * 2, x, warmup=1, repeats=2, sync=False)
     assert cuda_sync_calls == []
-    timing.launch_vs_complete(lambda a: a * 2, x, warmup=1, repeats=2)
-    assert len(cuda_sync_calls) > 0
 
 
 def test_synchronize_cupy_stream(monkeypatch):
@@ -64,11 +62,11 @@ def test_timer_warmup_and_repeats_count_calls():
     calls = []
     t = timing.time_call(lambda: calls.append(1), warmup=3, repeats=4)
     assert len(calls) == 7 and len(t["times"]) == 4 and all(s >= 0 for s in t["times"])
-    with pytest.raises(ValueError, match="repeats must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match="repeats must be >= 1, got 0"):
         timing.time_call(lambda: None, repeats=0)
-    with pytest.raises(ValueError, match="warmup must be an integer >= 0, got -1"):
+    with pytest.raises(ValueError, match="warmup must be >= 0, got -1"):
         timing.time_call(lambda: None, warmup=-1)
-    with pytest.raises(ValueError, match="repeats must be an integer >= 1, got True"):
+    with pytest.raises(TypeError, match="repeats must be an integer, got True"):
         timing.time_call(lambda: None, repeats=True)
 
 
@@ -104,7 +102,7 @@ def test_threads_limit_blas_and_torch():
     with timing.threads(None):
         assert torch.get_num_threads() == before
     with pytest.raises(
-        ValueError, match="threads: n must be a positive integer or None"
+        ValueError, match=r"threads: n \(threads, or None\) must be >= 1, got 0"
     ):
         with timing.threads(0):
             pass

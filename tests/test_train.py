@@ -1,12 +1,13 @@
-"""mlplib.train: fit / evaluate / predict / accuracy, against a PyTorch loop, and on
+"""mlplib.training: fit / evaluate / predict / accuracy, against a PyTorch loop, and on
 MNIST (slow)."""
 
 import numpy as np
 import pytest
 
-from mlplib import Sequential, data, interop, optim, schedules, train
+from mlplib import Sequential, data, interop, optim, training
 from mlplib.datasets import load_digits, one_hot
 from mlplib.errors import ShapeError
+from mlplib.training import schedules
 
 CE = "categorical_cross_entropy"
 
@@ -27,7 +28,7 @@ def test_fit_history_and_validation(digits):
     X, y = digits
     model = small_model()
     opt = optim.SGD(model.parameters(), lr=0.1)
-    h = train.fit(
+    h = training.fit(
         model,
         X[:200],
         y[:200],
@@ -42,14 +43,14 @@ def test_fit_history_and_validation(digits):
     assert h.history is h and all(len(v) == 3 for v in h.values())
     assert h["loss"][-1] < h["loss"][0]
     # the validation numbers are evaluate() on the final weights
-    final = train.evaluate(model, X[200:], y[200:], CE)
+    final = training.evaluate(model, X[200:], y[200:], CE)
     assert final["loss"] == pytest.approx(h["val_loss"][-1], rel=1e-12)
     assert final["accuracy"] == h["val_accuracy"][-1]
-    P = train.predict(model, X[200:], batch_size=7)
+    P = training.predict(model, X[200:], batch_size=7)
     assert (
-        train.accuracy(P, y[200:])
+        training.accuracy(P, y[200:])
         == final["accuracy"]
-        == train.accuracy(P, one_hot(y[200:], 10))
+        == training.accuracy(P, one_hot(y[200:], 10))
     )
     assert "epoch" in repr(h)
 
@@ -64,7 +65,9 @@ def test_fit_matches_pytorch_loop(digits):
         :-1
     ]  # drop the Softmax module: CrossEntropyLoss takes logits
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    h = train.fit(model, X, y, CE, opt, epochs=2, batch_size=32, seed=3, progress=False)
+    h = training.fit(
+        model, X, y, CE, opt, epochs=2, batch_size=32, seed=3, progress=False
+    )
     topt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
     ce = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
@@ -102,7 +105,7 @@ def test_every_sample_once_per_epoch():
         return original(loss, Xb, Tb)
 
     model.call_gradients = recording
-    train.fit(
+    training.fit(
         model,
         X,
         np.zeros((N, 2)),
@@ -123,7 +126,7 @@ def test_fit_is_reproducible_and_float32(digits):
     runs = []
     for _ in range(2):
         model = small_model(np.float32)
-        train.fit(
+        training.fit(
             model,
             X,
             y,
@@ -145,7 +148,7 @@ def test_schedule_and_callback_stop(digits):
     model = small_model()
     opt = optim.SGD(model.parameters(), lr=0.1)
     seen = []
-    h = train.fit(
+    h = training.fit(
         model,
         X,
         y,
@@ -167,7 +170,7 @@ def test_schedule_and_callback_stop(digits):
 def test_progress_bar_goes_to_stderr(digits, capsys, monkeypatch):
     X, y = digits
     model = small_model()
-    train.fit(
+    training.fit(
         model,
         X,
         y,
@@ -180,8 +183,8 @@ def test_progress_bar_goes_to_stderr(digits, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "epoch 1/1" in err and "3/3" in err
     monkeypatch.setenv("MLPLIB_PROGRESS", "0")
-    assert train.progress_default() is False
-    train.fit(
+    assert training.progress_default() is False
+    training.fit(
         model, X, y, CE, optim.SGD(model.parameters(), lr=0.1), epochs=1, batch_size=100
     )
     assert capsys.readouterr().err == ""
@@ -236,7 +239,7 @@ def test_fit_errors(kwargs, error, match):
         else {}
     )
     with pytest.raises(error, match=match):
-        train.fit(
+        training.fit(
             model,
             args["X"],
             args["T"],
@@ -257,7 +260,7 @@ def test_fit_rejects_nan_inputs():
         ValueError,
         match=r"fit, layer '0' .*: input X of shape \(4, 64\) contains 1 NaN",
     ):
-        train.fit(
+        training.fit(
             model,
             X,
             np.zeros(4, dtype=int),
@@ -269,16 +272,16 @@ def test_fit_rejects_nan_inputs():
 
 def test_accuracy_binary_and_errors():
     Y = np.array([[0.2], [0.7], [0.9]])
-    assert train.accuracy(Y, np.array([[0.0], [1.0], [0.0]])) == pytest.approx(2 / 3)
+    assert training.accuracy(Y, np.array([[0.0], [1.0], [0.0]])) == pytest.approx(2 / 3)
     with pytest.raises(
         ShapeError,
         match=r"accuracy: output shape \(3, 1\) and target shape \(2, 1\) differ",
     ):
-        train.accuracy(Y, np.zeros((2, 1)))
+        training.accuracy(Y, np.zeros((2, 1)))
     with pytest.raises(
         ShapeError, match=r"accuracy: Y \(the model output\) must be a 2-D array"
     ):
-        train.accuracy(np.zeros(3), np.zeros(3))
+        training.accuracy(np.zeros(3), np.zeros(3))
 
 
 # The MNIST accuracy targets (three-seed means) are in tests/test_mnist_accuracy.py.

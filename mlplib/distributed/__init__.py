@@ -12,7 +12,7 @@ over the whole batch is the count-weighted mean of the shards' means,
 one ``all_reduce`` (a sum over ranks) of the weighted gradients gives every rank the
 gradient a single process would compute on the whole batch, and every rank then takes
 the same optimizer step. :func:`fit` is that loop; after any number of steps its weights
-equal those of :func:`mlplib.train.fit` with the same global ``batch_size`` and
+equal those of :func:`mlplib.training.fit` with the same global ``batch_size`` and
 ``seed``.
 
 Modules, one concept each:
@@ -27,13 +27,12 @@ Modules, one concept each:
 * :mod:`~mlplib.distributed.training`: the data-parallel :func:`fit`;
 * :mod:`~mlplib.distributed.ddp`: PyTorch's ``DistributedDataParallel`` on the same
   shards (:func:`ddp_fit`), for comparison;
-* :mod:`~mlplib.distributed.cluster` and :mod:`~mlplib.distributed.workers`: starting
-  processes from Python or a notebook (:class:`Cluster`, :func:`launch`), errors and
-  timeouts;
+* :mod:`~mlplib.distributed.processes`: starting and supervising the processes from
+  Python or a notebook (:class:`Cluster`), errors and timeouts;
 * ``python -m torch.distributed.run ... -m mlplib.distributed`` (torchrun, the
   package's ``__main__``) for the same training from the command line.
 
-Failures end the run with an error, never a hang: :func:`launch` stops every rank as
+Failures end the run with an error, never a hang: a :class:`Cluster` stops every rank as
 soon as one fails and raises :class:`RankError` with that rank's traceback; a run that
 takes longer than ``timeout`` seconds raises ``TimeoutError``; collectives time out too
 (the process group's ``timeout``); ranks whose parameters or data sizes differ get a
@@ -49,7 +48,6 @@ from .allreduce import (
     simulate_allreduce,
     words_sent,
 )
-from .cluster import THREAD_VARIABLES, Cluster, launch
 from .collective import allreduce_gradients, check_same_shapes, rank, world_size
 from .cost import (
     allreduce_time,
@@ -59,9 +57,9 @@ from .cost import (
     time_allreduce,
 )
 from .ddp import ddp_fit
+from .processes import THREAD_VARIABLES, Cluster, RankError
 from .shards import combine_gradients, scaled_lr, shard
 from .training import fit, fit_params, synthetic_data
-from .workers import RankError
 
 __all__ = [
     "ALGORITHMS",
@@ -77,7 +75,6 @@ __all__ = [
     "fit",
     "fit_alpha_beta",
     "fit_params",
-    "launch",
     "measure_alpha_beta",
     "rank",
     "ring_schedule",

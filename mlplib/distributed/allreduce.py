@@ -50,7 +50,7 @@ def schedule(p, algorithm="ring"):
     ``"reduce_broadcast"``: rank 0 receives from ranks 1 .. p-1 one after the other,
     then sends the sum to each in turn.
     """
-    _check_algorithm(algorithm)
+    check_algorithm(algorithm)
     _check_p(p, "schedule")
     if algorithm == "ring":
         return ring_schedule(p)
@@ -112,7 +112,7 @@ def words_sent(n, p, algorithm="ring"):
     >>> words_sent(1000, 4), words_sent(1000, 4, "tree")
     (1500.0, 2000.0)
     """
-    _check_algorithm(algorithm)
+    check_algorithm(algorithm)
     if p == 1:
         return 0.0
     if algorithm == "ring":
@@ -122,7 +122,7 @@ def words_sent(n, p, algorithm="ring"):
     return float((p - 1) * n)
 
 
-def _check_algorithm(algorithm):
+def check_algorithm(algorithm):
     """One of :data:`ALGORITHMS`."""
     if algorithm not in ALGORITHMS:
         raise ValueError(

@@ -75,6 +75,8 @@ def allreduce_gradients(grads, weight=None, group=None):
     ``weight`` is this rank's :math:`w_r = |B_r| / |B|` (default :math:`1/p`); every
     gradient becomes :math:`\sum_r w_r g_r`. ``torch.from_numpy`` shares the array's
     memory (no copy), so ``all_reduce`` writes the sum into it.
+
+    Printed in chapters/08_data_parallel.
     """
     import torch
     import torch.distributed as dist

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from ..errors import ShapeError
-from .allreduce import _check_algorithm
+from .allreduce import check_algorithm
 
 
 def allreduce_time(n_bytes, p, alpha, beta, algorithm="ring"):
@@ -37,7 +37,7 @@ def allreduce_time(n_bytes, p, alpha, beta, algorithm="ring"):
 
     Works elementwise on arrays of ``n_bytes`` or ``p``.
     """
-    _check_algorithm(algorithm)
+    check_algorithm(algorithm)
     p = np.asarray(p, dtype=float)
     n = np.asarray(n_bytes, dtype=float)
     if np.any(p < 1):

@@ -5,6 +5,8 @@ r"""The reference: the same data-parallel training with PyTorch's DDP.
 gradient of the whole batch, and its weights equal :func:`~mlplib.distributed.fit`'s.
 """
 
+import copy
+
 import numpy as np
 
 from .. import data
@@ -24,7 +26,7 @@ def ddp_fit(model, X, y, lr, epochs=1, batch_size=32, seed=0):
     import torch
     from torch.nn.parallel import DistributedDataParallel
 
-    from ..interop import to_torch
+    from ..interop import copy_from_torch, to_torch
 
     if model.layers[-1].activation.name != "softmax":
         raise ValueError(
@@ -43,9 +45,6 @@ def ddp_fit(model, X, y, lr, epochs=1, batch_size=32, seed=0):
             opt.zero_grad()
             criterion(ddp(X[mine]), y[mine]).backward()
             opt.step()
-    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
-    params = {}
-    for i, lin in enumerate(linears):
-        params[f"{i}.W"] = lin.weight.detach().numpy().T.copy()
-        params[f"{i}.b"] = lin.bias.detach().numpy().copy()
-    return params
+    trained = copy.deepcopy(model)
+    copy_from_torch(trained, net)
+    return trained.parameters()

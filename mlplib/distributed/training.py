@@ -1,7 +1,7 @@
 r"""Data-parallel training: every rank runs the same loop on its shard of each batch.
 
-The batches are those of :func:`mlplib.train.fit` (the same random seed), so after any
-number of steps the weights equal those of one process on the whole batches: rank
+The batches are those of :func:`mlplib.training.fit` (the same random seed), so after
+any number of steps the weights equal those of one process on the whole batches: rank
 :math:`r` computes the gradient on shard :math:`B_r`, the weighted sum over ranks
 :math:`\sum_r \frac{|B_r|}{|B|} g_r` is the gradient of the whole batch, and every
 rank takes the same optimizer step.
@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from .. import data
-from ..history import History
+from ..training.history import History
 from .collective import allreduce_gradients, check_same_shapes, rank, world_size
 from .shards import shard
 
@@ -25,7 +25,7 @@ def fit(
 
     ``batch_size`` is the *global* batch; ``lr``: optional ``step -> learning rate``
     (such as :func:`scaled_lr`). Alone (no process group, or ``alone=True``) it is plain
-    mini-batch training. Returns a :class:`~mlplib.train.History`; per epoch ``loss``
+    mini-batch training. Returns a :class:`~mlplib.training.History`; per epoch ``loss``
     (mean over all ranks), and for this rank ``steps``, ``time_s`` and its parts
     computing (``compute_s``) and exchanging (``comm_s``) gradients.
     """

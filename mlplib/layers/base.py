@@ -3,9 +3,9 @@ r"""The layer protocol, and its base class :class:`Layer`. A layer is an object 
 - ``call(X)``: the forward equation on an input already checked (2-D, finite, the
   model's dtype); it keeps what ``call_backward`` needs and its output as ``self.A``,
   and returns ``A``. It reads ``self.training``: ``True`` while
-  :func:`mlplib.train.fit` takes steps, ``False`` in :func:`~mlplib.train.evaluate`,
-  :func:`~mlplib.train.predict` and validation (PyTorch's ``Module.training``,
-  Keras's ``training=`` argument).
+  :func:`mlplib.training.fit` takes steps, ``False`` in
+  :func:`~mlplib.training.evaluate`, :func:`~mlplib.training.predict` and validation
+  (PyTorch's ``Module.training``, Keras's ``training=`` argument).
 - ``call_backward(dA, input_grad=True)``: from :math:`dA = \partial E/\partial A` of
   the last ``call``, store the parameters' gradients and return :math:`dX`, or
   ``None`` when ``input_grad`` is false (the first layer needs no input gradient).

@@ -70,8 +70,10 @@ class Adam(Optimizer):
         w -= self.lr * m_hat / (namespace(w).sqrt(v_hat) + self.eps)
 
     def epsilon_hat_step(self, w, g, state):
-        """The bias corrections folded into the rate. Printed in
-        chapters/04_optimizers."""
+        """The bias corrections folded into the rate.
+
+        Printed in chapters/04_optimizers.
+        """
         m, v = self.moments(g, state)
         lr_t = self.lr * math.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
         w -= lr_t * m / (namespace(w).sqrt(v) + self.eps)

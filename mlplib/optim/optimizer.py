@@ -159,11 +159,17 @@ class Optimizer:
         )
 
     def eps_outside_sqrt(self, s):
-        r""":math:`\sqrt{s} + \epsilon`, the denominator of PyTorch's rules."""
+        r""":math:`\sqrt{s} + \epsilon`, the denominator of PyTorch's rules.
+
+        Printed in chapters/04_optimizers.
+        """
         return namespace(s).sqrt(s) + self.eps
 
     def eps_inside_sqrt(self, s):
-        r""":math:`\sqrt{s + \epsilon}`, the denominator of Keras's rules."""
+        r""":math:`\sqrt{s + \epsilon}`, the denominator of Keras's rules.
+
+        Printed in chapters/04_optimizers.
+        """
         return namespace(s).sqrt(s + self.eps)
 
     def hyperparameters(self):

@@ -12,7 +12,7 @@ order and applies the chain rule at each node,
     gradient]},
 
 *adding* into ``grad``, so a value used twice (the copy gate) receives the sum of the
-gradients along both paths. The gates of the lecture:
+gradients along both paths. The four gates, each a local rule:
 
 * add distributes: both inputs receive the upstream gradient unchanged;
 * mul swaps: each input receives the upstream gradient times the *other* input;
@@ -25,7 +25,7 @@ Subtraction, negation and division are built from these primitives
 
 import math
 
-from .errors import check_real
+from ..errors import check_real
 
 
 class Value:
@@ -57,7 +57,10 @@ class Value:
 
     def __mul__(self, other):
         """Mul gate: :math:`\\partial(ab)/\\partial a = b`,
-        :math:`\\partial(ab)/\\partial b = a` (swaps)."""
+        :math:`\\partial(ab)/\\partial b = a` (swaps).
+
+        Printed in chapters/03_backpropagation.
+        """
         other = _as_value(other)
         out = Value(self.data * other.data, (self, other), "×")
 
@@ -167,6 +170,8 @@ class Value:
 
         Gradients are reset first, then ``self.grad = 1`` and each node, from the output
         back to the leaves, passes its gradient to its children.
+
+        Printed in chapters/03_backpropagation.
         """
         order = self.topological_order()
         for v in order:

@@ -1,10 +1,10 @@
-"""Draw a computational graph of :class:`mlplib.engine.Value` nodes with matplotlib.
+"""Draw a computational graph of :class:`~mlplib.autograd.Value` nodes (matplotlib).
 
 Each value is a box showing its label, its forward value (``data``, top line) and its
-gradient (``grad``, bottom line, after :meth:`~mlplib.engine.Value.backward`); each
+gradient (``grad``, bottom line, after :meth:`~mlplib.autograd.Value.backward`); each
 operation is a circle between its inputs and its output. Columns follow the depth in the
-graph: inputs on the left, the output on the right, like the lecture's forward (left to
-right) and backward (right to left) passes. Pure matplotlib, so it renders offline in
+graph: inputs on the left, the output on the right, so the forward pass reads left to
+right and the backward pass right to left. Pure matplotlib, so it renders offline in
 the book.
 """
 
@@ -22,8 +22,8 @@ def layout(root):
     Columns follow depth: a computed value sits one column pair right of its deepest
     input, with its operation circle in between; an input sits just left of the first
     operation that uses it. Rows come from a tidy tree drawn from the output: each value
-    is centred on the inputs it is the first to use, so an expression reads like the
-    lecture's diagrams, inputs left and output right.
+    is centred on the inputs it is the first to use, so an expression reads like a
+    circuit diagram, inputs left and output right.
     """
     order = root.topological_order()
     depth = _depths(order)

@@ -1,14 +1,15 @@
 r"""Rates measured on this machine: GEMM speed over a sweep of shapes, memory bandwidth.
 
-A GEMM ``(m, k) @ (k, n)`` does :math:`2mkn` flops (:func:`mlplib.flops.gemm_flops`);
-its rate is flops over time (:func:`mlplib.timing.time_call`). The measured compute
-peak is the best rate over a sweep that includes the shapes a computation actually
-runs, so no measurement of those shapes can exceed it by more than noise.
+A GEMM ``(m, k) @ (k, n)`` does :math:`2mkn` flops
+(:func:`mlplib.perf.flops.gemm_flops`); its rate is flops over time
+(:func:`mlplib.perf.timing.time_call`). The measured compute peak is the best rate
+over a sweep that includes the shapes a computation actually runs, so no measurement
+of those shapes can exceed it by more than noise.
 
 The bandwidth comes from STREAM-style kernels on vectors far larger than the caches,
 each written with NumPy's in-place ``out=`` so that no temporary arrays are allocated;
 the bytes counted are those the kernel reads and writes
-(:data:`mlplib.flops.STREAM_WORDS`).
+(:data:`mlplib.perf.flops.STREAM_WORDS`).
 """
 
 import operator
@@ -61,8 +62,8 @@ def gemm_rate(
 ):
     """Time ``A @ B`` for ``size`` = ``N`` or ``(m, k, n)``: median and best GFLOP/s.
 
-    ``n_threads`` limits the threads (:func:`mlplib.timing.threads`); ``sync=False``
-    reproduces the timing mistake (meaningful only on a GPU).
+    ``n_threads`` limits the threads (:func:`mlplib.perf.timing.threads`);
+    ``sync=False`` reproduces the timing mistake (meaningful only on a GPU).
     """
     m, k, n = _shape(size)
     A, B = random_matrices((m, k, n), dtype, backend)
@@ -108,8 +109,8 @@ def gemm_peak(
 ):
     """Best GEMM rate over square sizes, the ``(m, k, n)`` shapes and thread counts.
 
-    Pass the shapes a computation runs (:func:`mlplib.flops.training_matmuls`) and the
-    thread counts it may run with (``None``: all), so the peak bounds its GEMMs;
+    Pass the shapes a computation runs (:func:`mlplib.perf.flops.training_matmuls`) and
+    the thread counts it may run with (``None``: all), so the peak bounds its GEMMs;
     ``backend`` as in :func:`random_matrices` (a GPU is timed synchronised).
     Returns ``{"gflops": best, "sweep": [...]}``, the sweep in that order.
     """
@@ -124,7 +125,10 @@ def gemm_peak(
 
 def triad_blocked(a, b, c, s, block=2**16):
     """``a = b + s c`` in one pass over memory: chunks of ``block`` entries, whose
-    temporary ``s c`` stays in the cache instead of going out to memory and back."""
+    temporary ``s c`` stays in the cache instead of going out to memory and back.
+
+    Printed in chapters/07_blas_gpu.
+    """
     tmp = np.empty(block, dtype=a.dtype)
     for i in range(0, a.size, block):
         t = tmp[: min(block, a.size - i)]
@@ -147,8 +151,9 @@ def _stream_kernels(a, b, c, s):
 def stream_bandwidth(n=2**24, repeats=5, dtype="float64"):
     """Best GB/s of the STREAM kernels on vectors of ``n`` entries.
 
-    Each kernel's bytes are :func:`mlplib.flops.stream_words` times the item size; the
-    rate is the best of ``repeats`` runs after one warm-up. Returns one dict per kernel.
+    Each kernel's bytes are :func:`mlplib.perf.flops.stream_words` times the item size;
+    the rate is the best of ``repeats`` runs after one warm-up. Returns one dict per
+    kernel.
     """
     rng = np.random.default_rng(0)
     a, b, c = (rng.random(n).astype(dtype) for _ in range(3))

@@ -13,6 +13,8 @@ import contextlib
 import statistics
 import time
 
+from ..errors import check_int
+
 try:  # module attributes, so that tests can replace them
     from array_api_compat import is_cupy_array, is_torch_array
 except ImportError:  # pragma: no cover - array-api-compat is a dependency
@@ -30,6 +32,8 @@ def synchronize(*arrays):
     PyTorch CUDA tensors: ``torch.cuda.synchronize(device)``; CuPy arrays: the current
     stream's ``synchronize()``; host arrays: nothing to wait for. Returns the number of
     synchronisations done.
+
+    Printed in chapters/07_blas_gpu.
     """
     n = 0
     for x in arrays:
@@ -53,10 +57,8 @@ def _flatten(value):
 
 
 def _check_counts(warmup, repeats):
-    if isinstance(repeats, bool) or not (isinstance(repeats, int) and repeats >= 1):
-        raise ValueError(f"time_call: repeats must be an integer >= 1, got {repeats!r}")
-    if isinstance(warmup, bool) or not (isinstance(warmup, int) and warmup >= 0):
-        raise ValueError(f"time_call: warmup must be an integer >= 0, got {warmup!r}")
+    check_int(repeats, "repeats", "time_call")
+    check_int(warmup, "warmup", "time_call", minimum=0)
 
 
 def time_call(fn, *args, warmup=1, repeats=5, sync=True):
@@ -65,6 +67,8 @@ def time_call(fn, *args, warmup=1, repeats=5, sync=True):
     With ``sync=True`` the arguments' device is synchronised before the clock starts,
     and the result's and arguments' before it stops (:func:`synchronize`). Returns
     ``{"median": s, "min": s, "times": [s, ...]}`` in seconds.
+
+    Printed in chapters/07_blas_gpu.
     """
     _check_counts(warmup, repeats)
     wait = synchronize if sync else (lambda *a: 0)
@@ -78,18 +82,6 @@ def time_call(fn, *args, warmup=1, repeats=5, sync=True):
         wait(*_flatten(out), *args)
         times.append(time.perf_counter() - start)
     return {"median": statistics.median(times), "min": min(times), "times": times}
-
-
-def launch_vs_complete(fn, *args, warmup=1, repeats=5):
-    """Median time of ``fn(*args)`` without and with device synchronisation.
-
-    Returns ``{"unsynchronised": s, "synchronised": s}``. On a GPU the first is the
-    launch only; on a CPU (synchronous) the two agree.
-    """
-    unsync = time_call(fn, *args, warmup=warmup, repeats=repeats, sync=False)
-    synchronize(*args)
-    done = time_call(fn, *args, warmup=warmup, repeats=repeats, sync=True)
-    return {"unsynchronised": unsync["median"], "synchronised": done["median"]}
 
 
 def with_transfer(fn, to_device, to_host):
@@ -114,8 +106,7 @@ def threads(n):
     if n is None:
         yield
         return
-    if isinstance(n, bool) or not (isinstance(n, int) and n >= 1):
-        raise ValueError(f"threads: n must be a positive integer or None, got {n!r}")
+    check_int(n, "n (threads, or None)", "threads")
     import torch
     from threadpoolctl import threadpool_limits
 

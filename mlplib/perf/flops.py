@@ -17,7 +17,7 @@ AXPY moves 3 words per entry only when it is one pass (the BLAS ``daxpy``). NumP
 reads ``t`` and ``y`` and writes the result, 5 words per entry (:data:`AXPY_PASSES`).
 """
 
-import numpy as np
+from ..errors import check_int
 
 #: Words per vector entry moved by each way of computing AXPY or a STREAM kernel.
 #: Two passes write a temporary and read it back; one fused pass does not.
@@ -27,8 +27,7 @@ STREAM_WORDS = {"copy": 2, "scale": 2, "add": 3, "triad": 3, "triad_two_pass": 5
 
 def _positive(name, **sizes):
     for key, n in sizes.items():
-        if isinstance(n, bool) or not (isinstance(n, (int, np.integer)) and n > 0):
-            raise ValueError(f"{name}: {key} must be a positive integer, got {n!r}")
+        check_int(n, key, name)
 
 
 def axpy_flops(n):
@@ -68,13 +67,19 @@ def gemv_words(m, n):
 
 
 def gemm_flops(m, n, k):
-    """``C = A B + C`` with ``A: (m, k)``, ``B: (k, n)``: ``2 m n k`` flops."""
+    """``C = A B + C`` with ``A: (m, k)``, ``B: (k, n)``: ``2 m n k`` flops.
+
+    Printed in chapters/07_blas_gpu.
+    """
     _positive("gemm_flops", m=m, n=n, k=k)
     return 2 * m * n * k
 
 
 def gemm_words(m, n, k):
-    """GEMM traffic, each matrix moving once: read ``A``, ``B``; read, write ``C``."""
+    """GEMM traffic, each matrix moving once: read ``A``, ``B``; read, write ``C``.
+
+    Printed in chapters/07_blas_gpu.
+    """
     _positive("gemm_words", m=m, n=n, k=k)
     return m * k + k * n + 2 * m * n
 

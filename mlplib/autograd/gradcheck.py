@@ -22,8 +22,8 @@ more.
 
 import numpy as np
 
-from .backend import namespace
-from .errors import ShapeError, checked
+from ..backend import namespace
+from ..errors import ShapeError, checked
 
 
 def _same_shape(a, b):
@@ -36,7 +36,10 @@ def _same_shape(a, b):
 
 @checked(_same_shape)
 def relative_error(a, b):
-    r""":math:`\max|a-b| / \max(10^{-8}, \max(|a|+|b|))` for arrays of one shape."""
+    r""":math:`\max|a-b| / \max(10^{-8}, \max(|a|+|b|))` for arrays of one shape.
+
+    Printed in chapters/03_backpropagation.
+    """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.size == 0:
         return 0.0

@@ -85,7 +85,10 @@ def register_bits(flags):
 
 
 def flops_per_cycle(flags, dtype="float32", fma_units=2):
-    """Flops per cycle of one core: lanes x 2 (with ``fma``) x FMA units."""
+    """Flops per cycle of one core: lanes x 2 (with ``fma``) x FMA units.
+
+    Printed in chapters/07_blas_gpu.
+    """
     lanes = register_bits(flags) // (8 * np.dtype(dtype).itemsize)
     per_op = 2 if "fma" in flags else 1
     return lanes * per_op * fma_units

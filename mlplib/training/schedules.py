@@ -20,8 +20,8 @@ each boundary.
 
 import math
 
-from .errors import check_choice, check_int, check_real
-from .optim import Optimizer
+from ..errors import check_choice, check_int, check_real
+from ..optim import Optimizer
 
 
 def _check_optimizer(cls, opt):
@@ -35,6 +35,17 @@ def _check_optimizer(cls, opt):
 def _check_factor(cls, name, value):
     """A factor that makes the rate smaller: in (0, 1)."""
     return check_real(value, name, cls, low=0, high=1, open_="both")
+
+
+def improves(metric, best, mode="min", threshold=0.0, threshold_mode="abs"):
+    """Whether ``metric`` beats ``best`` by more than ``threshold`` (``"rel"``: a
+    fraction of ``best``); ``mode="max"`` mirrors ``"min"``."""
+    sign = 1 if mode == "min" else -1
+    if threshold_mode == "rel":
+        bound = best * (1 - sign * threshold)
+    else:
+        bound = best - sign * threshold
+    return sign * metric < sign * bound
 
 
 class StepDecay:
@@ -116,21 +127,18 @@ class ReduceLROnPlateau:
 
     def is_better(self, metric):
         """Whether ``metric`` improves on ``self.best`` by more than the threshold."""
-        sign = 1 if self.mode == "min" else -1  # "max" mirrors "min"
-        if self.threshold_mode == "rel":
-            bound = self.best * (1 - sign * self.threshold)
-        else:
-            bound = self.best - sign * self.threshold
-        return sign * metric < sign * bound
+        return improves(
+            metric, self.best, self.mode, self.threshold, self.threshold_mode
+        )
 
     def step(self, metric):
         """End of an epoch with validation ``metric`` (checked finite); returns
         ``lr``."""
-        return self.update(check_real(metric, "metric", "ReduceLROnPlateau.step"))
+        return self.update_step(check_real(metric, "metric", "ReduceLROnPlateau.step"))
 
-    def update(self, metric):
+    def update_step(self, metric):
         """The rule: count epochs without improvement; past ``patience``, reduce
-        ``lr``."""
+        ``lr``. Printed in chapters/04_optimizers."""
         self.epoch += 1
         if self.is_better(metric):
             self.best, self.num_bad_epochs = metric, 0

@@ -26,8 +26,8 @@ import zipfile
 
 import numpy as np
 
-from .backend import to_numpy
-from .errors import check_names
+from ..backend import to_numpy
+from ..errors import check_names
 
 
 class CheckpointError(ValueError):

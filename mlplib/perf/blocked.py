@@ -1,6 +1,6 @@
 r"""Matrix multiply by hand: the naive triple loop and the blocked (tiled) algorithm.
 
-The slides' model of blocked multiplication: ``C = C + A B`` with :math:`n \times n`
+The standard model of blocked multiplication: ``C = C + A B`` with :math:`n \times n`
 matrices cut into :math:`N \times N` blocks of size :math:`b = n/N`. For each block
 ``C[I, J]`` (read once and written once) the loop over ``K`` reads the blocks
 ``A[I, K]`` and ``B[K, J]`` into fast memory. Words moved between slow and fast memory:
@@ -14,15 +14,15 @@ matrices cut into :math:`N \times N` blocks of size :math:`b = n/N`. For each bl
 
 So the flops per word grow with the block size ``b``. Three blocks must fit in a fast
 memory of ``M`` words, :math:`3 b^2 \le M`, so the best block size is
-:math:`b = \sqrt{M/3}`. (The slides write "the optimal value of N", but the bound is on
-the block size b = n/N, not on the number of blocks N.)
+:math:`b = \sqrt{M/3}`: the bound is on the block size :math:`b = n/N`, not on the
+number of blocks :math:`N`.
 """
 
 import math
 
 import numpy as np
 
-from .errors import ShapeError, check_int, checked
+from ..errors import ShapeError, check_int, checked
 
 
 def _check_matmul(A, B, block_size=None):
@@ -46,7 +46,10 @@ def _check_matmul(A, B, block_size=None):
 @checked(_check_matmul)
 def naive_matmul(A, B):
     """``C = A B`` by the textbook triple loop ``C[i, j] += A[i, k] * B[k, j]``, one
-    Python flop at a time."""
+    Python flop at a time.
+
+    Printed in chapters/07_blas_gpu.
+    """
     m, k = A.shape
     n = B.shape[1]
     C = np.zeros((m, n), dtype=np.result_type(A, B))
@@ -72,6 +75,8 @@ def blocked_matmul(A, B, block_size):
 
     ``block_size`` is the block edge ``b``; edge blocks are smaller when it does not
     divide the sizes.
+
+    Printed in chapters/07_blas_gpu.
     """
     m, k = A.shape
     n = B.shape[1]
@@ -116,12 +121,6 @@ def blocked_traffic(n, block_size):
         "words": m,
         "q": f / m,
     }
-
-
-def q_formula(n, N):
-    """The slides' closed form for ``N x N`` blocks: ``q = 2 n^3 / ((2N + 2) n^2)``,
-    close to ``n / N``."""
-    return 2 * n**3 / ((2 * N + 2) * n**2)
 
 
 def best_block_size(fast_memory_words):

@@ -5,8 +5,8 @@
 0.5
 """
 
-from .backend import namespace
-from .errors import check_labels, check_matrix, check_same_shape
+from ..backend import namespace
+from ..errors import check_labels, check_matrix, check_same_shape
 
 
 def accuracy(Y, T):
