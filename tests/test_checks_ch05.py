@@ -15,7 +15,7 @@ from check_helpers import (
 )
 
 from course.checks import ch05
-from mlplib import train
+from mlplib import training
 
 
 @pytest.mark.parametrize("label", ["ch05-ex1", "ch05-ex2"])
@@ -57,7 +57,7 @@ def test_ex4_precision_recall_agrees_with_mlplibs_accuracy():
     precision, recall = ch05.precision_recall(**case)
     counts = np.bincount(case["t"], minlength=len(recall))
     hits = (recall * counts).sum()
-    assert hits / len(case["t"]) == pytest.approx(train.accuracy(case["Y"], case["t"]))
+    assert hits / len(case["t"]) == pytest.approx(training.accuracy(case["Y"], case["t"]))
     assert np.all(precision >= 0) and np.any(precision == 0)
 
 

@@ -14,7 +14,7 @@ from check_helpers import (
 )
 
 from course.checks import ch07
-from mlplib import flops
+from mlplib.perf import flops
 
 
 @pytest.mark.parametrize("label", ["ch07-ex1", "ch07-ex2", "ch07-ex3"])

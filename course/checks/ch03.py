@@ -11,7 +11,7 @@ import numpy as np
 from course.checks import Code, Value, Written
 from course.checks.kit import Mistakes, code_diagnosis, returns, rule
 from mlplib import Dense, Sequential, activations, losses
-from mlplib.engine import Value as Node
+from mlplib.autograd import Value as Node
 
 sigmoid = activations.Sigmoid().f
 

@@ -11,8 +11,9 @@ import numpy as np
 
 from course.checks import Code, Value, Written
 from course.checks.kit import Mistakes, code_diagnosis, returns, rule
-from mlplib import Sequential, data, metrics, optim, train
+from mlplib import Sequential, data, optim, training
 from mlplib.datasets import load_mnist
+from mlplib.training import metrics
 
 CE = "categorical_cross_entropy"
 
@@ -191,9 +192,11 @@ def ex5_runs(n, batch, lrs):
             [784, 32, 10], ["relu", "softmax"], seed=0, dtype=np.float64
         )
         opt = optim.SGD(net.parameters(), lr=lr)
-        train.fit(net, X[:n], t[:n], CE, opt, batch_size=batch, seed=0, progress=False)
-        val.append(train.evaluate(net, X[50000:], t[50000:], CE)["accuracy"])
-        tests.append(train.evaluate(net, X_test, t_test, CE)["accuracy"])
+        training.fit(
+            net, X[:n], t[:n], CE, opt, batch_size=batch, seed=0, progress=False
+        )
+        val.append(training.evaluate(net, X[50000:], t[50000:], CE)["accuracy"])
+        tests.append(training.evaluate(net, X_test, t_test, CE)["accuracy"])
     return val, tests
 
 
