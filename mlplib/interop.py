@@ -14,14 +14,28 @@ torch and keras are imported only when these functions are called. Import Tensor
 with ``TF_CPP_MIN_LOG_LEVEL=3`` set (see CONTRIBUTING.md).
 """
 
+import importlib
+
 import numpy as np
 
 from .errors import ShapeError
 
 
+def framework(name):
+    """The module ``name`` (``"torch"``, ``"keras"``), or an ImportError that says how
+    to install it: the frameworks are an optional extra of mlplib."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        raise ImportError(
+            f"mlplib.interop needs {name}, which is not installed: pip install "
+            f"'mlplib[frameworks]' (or pip install {name}); {err}"
+        ) from None
+
+
 # ---- PyTorch -------------------------------------------------------------------------
 def _torch_linears(net):
-    import torch.nn as nn
+    nn = framework("torch").nn
 
     return [m for m in net.modules() if isinstance(m, nn.Linear)]
 
@@ -54,7 +68,7 @@ def _require_torch_bias(layer, lin):
 def copy_to_torch(model, net):
     """Write mlplib's parameters into the ``nn.Linear`` layers of ``net``
     (``weight = W.T``)."""
-    import torch
+    torch = framework("torch")
 
     linears = _torch_linears(net)
     _check_counts(model, _torch_shapes(linears), "PyTorch")
@@ -84,7 +98,7 @@ def copy_from_torch(model, net):
 
 
 def _torch_activation(activation):
-    import torch.nn as nn
+    nn = framework("torch").nn
 
     name = activation.name
     if name == "identity":
@@ -105,8 +119,8 @@ def _torch_activation(activation):
 def to_torch(model):
     """Build an ``nn.Sequential`` of ``Linear`` (+ activation) modules with mlplib's
     weights and dtype."""
-    import torch
-    import torch.nn as nn
+    torch = framework("torch")
+    nn = framework("torch").nn
 
     modules = []
     dtype = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}[
@@ -124,7 +138,7 @@ def to_torch(model):
 
 # ---- Keras ---------------------------------------------------------------------------
 def _keras_denses(kmodel):
-    import keras
+    keras = framework("keras")
 
     return [layer for layer in kmodel.layers if isinstance(layer, keras.layers.Dense)]
 
@@ -181,7 +195,7 @@ def _keras_leaky_relu(alpha):
     float32 attribute: in a float64 model 0.01 becomes 0.009999999776, a relative error
     of 2e-8.
     """
-    import keras
+    keras = framework("keras")
 
     def leaky_relu(Z):
         return keras.ops.where(Z > 0, Z, Z * alpha)
@@ -192,7 +206,7 @@ def _keras_leaky_relu(alpha):
 def to_keras(model):
     """Build a Keras ``Sequential`` of ``Dense`` layers with mlplib's weights and
     dtype."""
-    import keras
+    keras = framework("keras")
 
     dtype = np.dtype(model.dtype).name
     layers = [keras.Input(shape=(model.layers[0].n_in,), dtype=dtype)]

@@ -281,3 +281,16 @@ def test_keras_predict_rounds_float64_inputs_to_float32_but_calling_does_not():
         kmodel.predict(X, verbose=0), rounded, rtol=1e-15, atol=1e-16
     )
     assert np.abs(kmodel.predict(X, verbose=0) - model.forward(X)).max() > 1e-10
+
+
+def test_a_missing_framework_names_the_package_and_the_extra(monkeypatch):
+    import importlib
+
+    from mlplib import interop
+
+    def missing(name):
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    with pytest.raises(ImportError, match=r"needs torch.*mlplib\[frameworks\]"):
+        interop.framework("torch")
