@@ -133,9 +133,14 @@ def _draw_value(ax, v, xy, show_grad, precision):
     x, y = xy
     corner = (x - BOX_W / 2, y - BOX_H / 2)
     box = FancyBboxPatch(
-        corner, BOX_W, BOX_H, boxstyle="round,pad=0.02", facecolor="#e8f1fb",
-        edgecolor="0.3", zorder=3,
-    )  # fmt: skip
+        corner,
+        BOX_W,
+        BOX_H,
+        boxstyle="round,pad=0.02",
+        facecolor="#e8f1fb",
+        edgecolor="0.3",
+        zorder=3,
+    )
     ax.add_patch(box)
     lines = [_label(v), f"{v.data:.{precision}g}"]
     text = "\n".join(line for line in lines if line)

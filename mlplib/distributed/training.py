@@ -18,21 +18,25 @@ from .shards import shard
 
 
 def fit(
-    model, X, T, loss, optimizer, epochs=1, batch_size=32, seed=0, lr=None,
-    group=None, alone=False,
-):  # fmt: skip
-    """Data-parallel training; every rank calls it with the same arguments.
-
-    ``batch_size`` is the *global* batch; ``lr``: optional ``step -> learning rate``
-    (such as :func:`scaled_lr`). Alone (no process group, or ``alone=True``) it is plain
-    mini-batch training. Returns a :class:`~mlplib.training.History`; per epoch ``loss``
-    (mean over all ranks), and for this rank ``steps``, ``time_s`` and its parts
-    computing (``compute_s``) and exchanging (``comm_s``) gradients.
+    model,
+    X,
+    T,
+    loss,
+    optimizer,
+    epochs=1,
+    batch_size=32,
+    seed=0,
+    lr=None,
+    group=None,
+    alone=False,
+):
+    """Data-parallel training, every rank with the same arguments (``batch_size``: the
+    global batch; ``lr``: optional ``step -> rate``). Returns a ``History``: per epoch
+    ``loss`` (all ranks); this rank's ``steps``, ``time_s``, ``compute_s``, ``comm_s``.
     """
     p, r = (1, 0) if alone else (world_size(group), rank(group))
     loss, X, T = _check_fit(model, X, T, loss, p, group, batch_size, epochs, seed)
-    history = History(loss=[], steps=[], time_s=[], compute_s=[], comm_s=[])
-    step = 0
+    history, step = History(loss=[], steps=[], time_s=[], compute_s=[], comm_s=[]), 0
     for epoch in range(epochs):
         start, E_sum, compute_s, comm_s = time.perf_counter(), 0.0, 0.0, 0.0
         batches = list(data.minibatches(X.shape[0], batch_size, seed=[seed, epoch]))
