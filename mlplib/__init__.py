@@ -37,6 +37,8 @@ every chapter                      :mod:`~mlplib.errors` (the checks and their m
 from . import activations, init, losses
 from .activations import Activation
 from .activations import get as get_activation
+from .batchnorm import BatchNorm
+from .dropout import Dropout
 from .errors import NonFiniteError, ShapeError
 from .layers import Dense
 from .model import Sequential
@@ -44,7 +46,9 @@ from .model import Sequential
 __version__ = "0.1.0"
 __all__ = [
     "Activation",
+    "BatchNorm",
     "Dense",
+    "Dropout",
     "NonFiniteError",
     "Sequential",
     "ShapeError",

@@ -29,7 +29,7 @@ Running statistics, updated at every training step with the kept fraction
 
 The stored variance is unbiased (the factor :math:`N/(N-1)`), as in the paper and
 PyTorch; ``unbiased=False`` stores the batch variance itself, as Keras does. In
-inference mode (:func:`~mlplib.train.evaluate`, :func:`~mlplib.train.predict`) the
+inference mode (:func:`~mlplib.training.evaluate`, :func:`~mlplib.training.predict`) the
 running statistics replace the batch's: each row is then normalised on its own.
 
 >>> import numpy as np
@@ -48,7 +48,8 @@ from .layers import Layer
 
 def batchnorm_forward(Z, gamma, beta, eps):
     r""":math:`\hat Z = (Z - \mu)/\sqrt{\sigma^2 + \epsilon}` over the batch's rows,
-    :math:`\tilde Z = \gamma \hat Z + \beta`; returns ``Z_tilde, Z_hat, mu, var``."""
+    :math:`\tilde Z = \gamma \hat Z + \beta`; returns ``Z_tilde, Z_hat, mu, var``.
+    Printed in chapters/06_deep_training."""
     xp = namespace(Z)
     mu = xp.mean(Z, axis=0)
     var = xp.mean((Z - mu) ** 2, axis=0)
@@ -57,7 +58,8 @@ def batchnorm_forward(Z, gamma, beta, eps):
 
 
 def batchnorm_backward(dZ_tilde, Z_hat, var, gamma, eps):
-    r""":math:`d\gamma`, :math:`d\beta` and :math:`dZ` from :math:`d\tilde Z`."""
+    r""":math:`d\gamma`, :math:`d\beta` and :math:`dZ` from :math:`d\tilde Z`.
+    Printed in chapters/06_deep_training."""
     xp = namespace(dZ_tilde)
     N = Z_hat.shape[0]
     dgamma = xp.sum(dZ_tilde * Z_hat, axis=0)

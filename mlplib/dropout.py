@@ -29,12 +29,14 @@ from .layers import Layer
 
 
 def dropout_forward(X, M, r):
-    r""":math:`A = X \odot M / (1 - r)`: dropped entries are 0, kept ones scaled."""
+    r""":math:`A = X \odot M / (1 - r)`: dropped entries are 0, kept ones scaled.
+    Printed in chapters/06_deep_training."""
     return X * M / (1 - r)
 
 
 def dropout_backward(dA, M, r):
-    r""":math:`dX = dA \odot M / (1 - r)`: the gradient flows through kept entries."""
+    r""":math:`dX = dA \odot M / (1 - r)`: the gradient flows through kept entries.
+    Printed in chapters/06_deep_training."""
     return dA * M / (1 - r)
 
 

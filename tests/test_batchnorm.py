@@ -173,3 +173,67 @@ def test_bad_hyperparameters_are_errors(kw, error, match):
 def test_bad_width_is_an_error():
     with pytest.raises((TypeError, ValueError), match="n"):
         BatchNorm(0)
+
+
+def trained_pair(to_framework, step, unbiased):
+    """A float64 mlplib BatchNorm after one training step, its framework copy, and
+    the framework layer after the same step on the same batch."""
+    X, _, gamma, beta = data(3)
+    ours = mlplib_bn(gamma, beta, momentum=0.8, eps=1e-3, unbiased=unbiased)
+    ours.forward(X)  # running statistics move away from 0 and 1
+    theirs = to_framework(ours)
+    X2 = data(4)[0]
+    ours.forward(X2)
+    step(theirs, X2)
+    return ours, theirs, X2
+
+
+def test_to_torch_copies_weights_and_running_statistics_and_steps_alike():
+    import torch
+
+    from mlplib.interop import batchnorm_from_torch, batchnorm_to_torch
+
+    def step(layer, X):
+        layer.train()(torch.from_numpy(X))
+
+    ours, theirs, X = trained_pair(batchnorm_to_torch, step, True)
+    assert theirs.momentum == pytest.approx(0.2)
+    assert np.abs(theirs.running_mean.numpy() - ours.running_mean).max() < 1e-12
+    assert np.abs(theirs.running_var.numpy() - ours.running_var).max() < 1e-12
+    ours.training = False
+    out = theirs.eval()(torch.from_numpy(X)).detach().numpy()
+    assert np.abs(out - ours.forward(X)).max() < 1e-12
+    back = batchnorm_from_torch(theirs)
+    assert back.momentum == pytest.approx(0.8) and back.eps == ours.eps
+    for name in ("gamma", "beta", "running_mean", "running_var"):
+        assert np.abs(getattr(back, name) - getattr(ours, name)).max() < 1e-12
+
+
+def test_to_keras_copies_weights_and_moving_statistics_and_steps_alike():
+    import tensorflow as tf
+
+    from mlplib.interop import batchnorm_from_keras, batchnorm_to_keras
+
+    def step(layer, X):
+        layer(tf.constant(X), training=True)
+
+    ours, theirs, X = trained_pair(batchnorm_to_keras, step, False)
+    assert theirs.momentum == pytest.approx(0.8)
+    assert np.abs(np.asarray(theirs.moving_mean) - ours.running_mean).max() < 1e-12
+    assert np.abs(np.asarray(theirs.moving_variance) - ours.running_var).max() < 1e-12
+    ours.training = False
+    out = np.asarray(theirs(tf.constant(X), training=False))
+    assert np.abs(out - ours.forward(X)).max() < 1e-12
+    back = batchnorm_from_keras(theirs)
+    assert back.momentum == pytest.approx(0.8) and not back.unbiased
+    for name in ("gamma", "beta", "running_mean", "running_var"):
+        assert np.abs(getattr(back, name) - getattr(ours, name)).max() < 1e-12
+
+
+def test_a_variance_convention_the_framework_does_not_store_is_an_error():
+    from mlplib.interop import batchnorm_to_keras, batchnorm_to_torch
+
+    with pytest.raises(ValueError, match="unbiased=True"):
+        batchnorm_to_torch(BatchNorm(n, unbiased=False))
+    with pytest.raises(ValueError, match="unbiased=False"):
+        batchnorm_to_keras(BatchNorm(n, unbiased=True))

@@ -10,6 +10,7 @@ import pytest
 from check_helpers import (
     VARIANTS,
     assert_code_hints,
+    assert_no_default_answer_printed,
     assert_rule_hints,
     assert_variants_differ,
     inputs,
@@ -124,3 +125,7 @@ def test_variants_differ_from_the_book():
 def test_the_written_exercise_has_a_rubric():
     ex = find("ch06-ex6")
     assert ex.kind == "written" and "dE/db = 0" in ex.rubric
+
+
+def test_the_chapter_prints_no_default_answer_outside_its_solutions():
+    assert_no_default_answer_printed("ch06")

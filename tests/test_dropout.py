@@ -107,3 +107,21 @@ def test_a_rate_outside_0_1_is_an_error(rate, error, match):
 def test_backward_before_forward_is_an_error():
     with pytest.raises(RuntimeError, match="backward called before forward"):
         Dropout(0.5).backward(np.ones((2, 2)))
+
+
+def test_interop_converts_the_rate_both_ways():
+    import torch
+
+    from mlplib.interop import (
+        dropout_from_framework,
+        dropout_to_keras,
+        dropout_to_torch,
+    )
+
+    drop = Dropout(0.3)
+    to_t, to_k = dropout_to_torch(drop), dropout_to_keras(drop)
+    assert isinstance(to_t, torch.nn.Dropout) and to_t.p == 0.3
+    assert to_k.rate == 0.3
+    assert dropout_from_framework(to_t).rate == dropout_from_framework(to_k).rate == 0.3
+    with pytest.raises(ValueError, match="not nn.Dropout"):
+        dropout_from_framework(torch.nn.ReLU())

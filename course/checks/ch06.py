@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from course.checks import Code, Value, Written
-from course.checks.kit import Mistakes, code_diagnosis, rule
+from course.checks.kit import Mistakes, code_diagnosis, returns, rule
 from mlplib.batchnorm import batchnorm_backward, batchnorm_forward
 from mlplib.dropout import dropout_backward, dropout_forward
 
@@ -119,8 +119,8 @@ def dropout_step(X, M, r, dA, mistake=None):
     return X * scale, grads.get(mistake, dA * scale)
 
 
-EX3 = Mistakes(
-    lambda case, name: dropout_step(**case, mistake=name),
+EX3 = Mistakes.calling(
+    dropout_step,
     {
         "no scale": "Inverted dropout divides the kept entries by 1 - r, so that "
         "E[A] = X.",
@@ -137,8 +137,9 @@ EX3 = Mistakes(
 
 
 def pair(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return "Return the pair (A, dX)."
+    hint = returns("A", "dX")(got, expected, case)
+    if hint is not None:
+        return hint
     if any(np.shape(g) != np.shape(case["X"]) for g in got):
         return "A and dX have the shape of X."
     return None
@@ -238,8 +239,8 @@ def bn_backward(dZ_tilde, Z, gamma, eps, mistake=None):
     return dZ, dgamma, dbeta
 
 
-EX5 = Mistakes(
-    lambda case, name: bn_backward(**case, mistake=name),
+EX5 = Mistakes.calling(
+    bn_backward,
     {
         "constant statistics": "The batch mean and variance depend on every z_n of "
         "the batch: their derivatives add two terms to dZ.",
@@ -255,8 +256,9 @@ EX5 = Mistakes(
 
 
 def triple(got, expected, case):
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        return "Return the triple (dZ, dgamma, dbeta)."
+    hint = returns("dZ", "dgamma", "dbeta")(got, expected, case)
+    if hint is not None:
+        return hint
     shapes = [np.shape(e) for e in expected]
     if [np.shape(g) for g in got] != shapes:
         return "dZ has the shape of Z; dgamma and dbeta one entry per unit (sum rows)."
@@ -300,7 +302,11 @@ EXERCISES = [
         reference=dropout_step,
         diagnose=code_diagnosis(EX3, pair),
         pure=True,
-        forbids=("mlplib.dropout.dropout_forward", "mlplib.dropout.dropout_backward"),
+        forbids=(
+            "mlplib.dropout.dropout_forward",
+            "mlplib.dropout.dropout_backward",
+            "mlplib.dropout.Dropout",
+        ),
         title="Dropout forward and backward",
         minutes=15,
         points=2,
@@ -320,7 +326,7 @@ EXERCISES = [
         reference=bn_backward,
         diagnose=code_diagnosis(EX5, triple),
         pure=True,
-        forbids=("mlplib.batchnorm.batchnorm_backward",),
+        forbids=("mlplib.batchnorm.batchnorm_backward", "mlplib.batchnorm.BatchNorm"),
         title="The batch-normalisation backward pass",
         difficulty="stretch",
         minutes=30,
