@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mlplib import hardware, measure  # noqa: E402
+from mlplib.perf import hardware, measure  # noqa: E402
 
 
 def main(argv=None):
