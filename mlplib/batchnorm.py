@@ -156,3 +156,90 @@ class BatchNorm(Layer):
             f"BatchNorm({self.n_in}, momentum={self.momentum}, eps={self.eps}, "
             f"name={self.name!r})"
         )
+
+
+# ---- conversions to and from PyTorch and Keras (mlplib.interop re-exports them) -----
+# Conventions (module docstring): mlplib's momentum is the kept fraction omega, as
+# Keras's; PyTorch's momentum is 1 - omega. PyTorch stores the unbiased running
+# variance (mlplib's unbiased=True), Keras the batch variance (unbiased=False).
+# The frameworks are imported only when a function is called.
+def batchnorm_to_torch(bn):
+    """An ``nn.BatchNorm1d`` with ``bn``'s gamma, beta, running statistics, eps and
+    momentum (``1 - omega``); ``bn`` must store the unbiased variance, as PyTorch
+    does."""
+    from .interop import framework
+
+    torch = framework("torch")
+    if not bn.unbiased:
+        raise ValueError(
+            f"{bn.describe()}: PyTorch stores the unbiased running variance; build the "
+            "BatchNorm with unbiased=True"
+        )
+    dtype = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}[
+        bn.gamma.dtype
+    ]
+    layer = torch.nn.BatchNorm1d(
+        bn.n_in, eps=bn.eps, momentum=1 - bn.momentum, dtype=dtype
+    )
+    with torch.no_grad():
+        for ours, theirs in [
+            (bn.gamma, layer.weight),
+            (bn.beta, layer.bias),
+            (bn.running_mean, layer.running_mean),
+            (bn.running_var, layer.running_var),
+        ]:
+            theirs.copy_(torch.from_numpy(np.ascontiguousarray(ours)))
+    return layer
+
+
+def batchnorm_from_torch(layer, name="bn"):
+    """An mlplib :class:`~mlplib.batchnorm.BatchNorm` with the weights, running
+    statistics, eps and momentum of an ``nn.BatchNorm1d``."""
+    if layer.momentum is None or not layer.affine or not layer.track_running_stats:
+        raise ValueError(
+            "batchnorm_from_torch needs affine=True, track_running_stats=True and a "
+            "momentum (not None, the cumulative average)"
+        )
+    numpy = {k: v.detach().cpu().numpy() for k, v in layer.state_dict().items()}
+    momentum, dtype = 1 - layer.momentum, numpy["weight"].dtype
+    bn = BatchNorm(layer.num_features, momentum, layer.eps, True, dtype, name)
+    bn.gamma[...], bn.beta[...] = numpy["weight"], numpy["bias"]
+    bn.running_mean[...] = numpy["running_mean"]
+    bn.running_var[...] = numpy["running_var"]
+    return bn
+
+
+def batchnorm_to_keras(bn):
+    """A built ``layers.BatchNormalization`` with ``bn``'s gamma, beta, moving
+    statistics, epsilon and momentum (omega); ``bn`` must store the batch variance
+    (``unbiased=False``), as Keras does."""
+    from .interop import framework
+
+    keras = framework("keras")
+    if bn.unbiased:
+        raise ValueError(
+            f"{bn.describe()}: Keras stores the batch (biased) variance; build the "
+            "BatchNorm with unbiased=False"
+        )
+    layer = keras.layers.BatchNormalization(
+        momentum=bn.momentum, epsilon=bn.eps, dtype=bn.gamma.dtype.name
+    )
+    layer.build((None, bn.n_in))
+    layer.set_weights([bn.gamma, bn.beta, bn.running_mean, bn.running_var])
+    return layer
+
+
+def batchnorm_from_keras(layer, name="bn"):
+    """An mlplib :class:`~mlplib.batchnorm.BatchNorm` (``unbiased=False``) with the
+    weights and moving statistics of a built, 2-D ``layers.BatchNormalization``."""
+    weights = layer.get_weights()
+    if len(weights) != 4 or layer.axis not in (-1, [-1], 1, [1]):
+        raise ValueError(
+            "batchnorm_from_keras needs a built BatchNormalization over the last axis "
+            "with center=True and scale=True (gamma, beta, moving mean and variance)"
+        )
+    gamma, beta, mean, var = weights
+    bn = BatchNorm(len(gamma), layer.momentum, layer.epsilon, False, gamma.dtype, name)
+    bn.gamma[...], bn.beta[...] = gamma, beta
+    bn.running_mean[...], bn.running_var[...] = mean, var
+    return bn

@@ -76,3 +76,28 @@ class Dropout(Layer):
 
     def __repr__(self):
         return f"Dropout({self.rate:g}, name={self.name!r})"
+
+
+# ---- conversions to and from PyTorch and Keras (mlplib.interop re-exports them) -----
+def dropout_to_torch(drop):
+    """``nn.Dropout(p=rate)`` (its own random masks)."""
+    from .interop import framework
+
+    return framework("torch").nn.Dropout(p=drop.rate)
+
+
+def dropout_to_keras(drop):
+    """``layers.Dropout(rate)`` (its own random masks)."""
+    from .interop import framework
+
+    return framework("keras").layers.Dropout(drop.rate)
+
+
+def dropout_from_framework(layer, seed=0, name="dropout"):
+    """An mlplib :class:`~mlplib.dropout.Dropout` with the rate of a PyTorch
+    ``nn.Dropout`` (``p``) or a Keras ``layers.Dropout`` (``rate``)."""
+
+    rate = getattr(layer, "p", getattr(layer, "rate", None))
+    if rate is None:
+        raise ValueError(f"{type(layer).__name__} is not nn.Dropout or layers.Dropout")
+    return Dropout(float(rate), seed=seed, name=name)

@@ -18,6 +18,13 @@ import importlib
 
 import numpy as np
 
+from .batchnorm import batchnorm_from_keras as batchnorm_from_keras
+from .batchnorm import batchnorm_from_torch as batchnorm_from_torch
+from .batchnorm import batchnorm_to_keras as batchnorm_to_keras
+from .batchnorm import batchnorm_to_torch as batchnorm_to_torch
+from .dropout import dropout_from_framework as dropout_from_framework
+from .dropout import dropout_to_keras as dropout_to_keras
+from .dropout import dropout_to_torch as dropout_to_torch
 from .errors import ShapeError
 
 
@@ -232,110 +239,3 @@ def to_keras(model):
     kmodel = keras.Sequential(layers)
     copy_to_keras(model, kmodel)
     return kmodel
-
-
-# ---- BatchNorm and Dropout -----------------------------------------------------------
-# Conventions (see mlplib.batchnorm): mlplib's momentum is the kept fraction omega, as
-# Keras's; PyTorch's momentum is 1 - omega. PyTorch stores the unbiased running
-# variance (mlplib's unbiased=True), Keras the batch variance (unbiased=False).
-def batchnorm_to_torch(bn):
-    """An ``nn.BatchNorm1d`` with ``bn``'s gamma, beta, running statistics, eps and
-    momentum (``1 - omega``); ``bn`` must store the unbiased variance, as PyTorch
-    does."""
-    torch = framework("torch")
-    if not bn.unbiased:
-        raise ValueError(
-            f"{bn.describe()}: PyTorch stores the unbiased running variance; build the "
-            "BatchNorm with unbiased=True"
-        )
-    dtype = {np.dtype("float32"): torch.float32, np.dtype("float64"): torch.float64}[
-        bn.gamma.dtype
-    ]
-    layer = torch.nn.BatchNorm1d(
-        bn.n_in, eps=bn.eps, momentum=1 - bn.momentum, dtype=dtype
-    )
-    with torch.no_grad():
-        for ours, theirs in [
-            (bn.gamma, layer.weight),
-            (bn.beta, layer.bias),
-            (bn.running_mean, layer.running_mean),
-            (bn.running_var, layer.running_var),
-        ]:
-            theirs.copy_(torch.from_numpy(np.ascontiguousarray(ours)))
-    return layer
-
-
-def batchnorm_from_torch(layer, name="bn"):
-    """An mlplib :class:`~mlplib.batchnorm.BatchNorm` with the weights, running
-    statistics, eps and momentum of an ``nn.BatchNorm1d``."""
-    from .batchnorm import BatchNorm
-
-    if layer.momentum is None or not layer.affine or not layer.track_running_stats:
-        raise ValueError(
-            "batchnorm_from_torch needs affine=True, track_running_stats=True and a "
-            "momentum (not None, the cumulative average)"
-        )
-    numpy = {k: v.detach().cpu().numpy() for k, v in layer.state_dict().items()}
-    momentum, dtype = 1 - layer.momentum, numpy["weight"].dtype
-    bn = BatchNorm(layer.num_features, momentum, layer.eps, True, dtype, name)
-    bn.gamma[...], bn.beta[...] = numpy["weight"], numpy["bias"]
-    bn.running_mean[...] = numpy["running_mean"]
-    bn.running_var[...] = numpy["running_var"]
-    return bn
-
-
-def batchnorm_to_keras(bn):
-    """A built ``layers.BatchNormalization`` with ``bn``'s gamma, beta, moving
-    statistics, epsilon and momentum (omega); ``bn`` must store the batch variance
-    (``unbiased=False``), as Keras does."""
-    keras = framework("keras")
-    if bn.unbiased:
-        raise ValueError(
-            f"{bn.describe()}: Keras stores the batch (biased) variance; build the "
-            "BatchNorm with unbiased=False"
-        )
-    layer = keras.layers.BatchNormalization(
-        momentum=bn.momentum, epsilon=bn.eps, dtype=bn.gamma.dtype.name
-    )
-    layer.build((None, bn.n_in))
-    layer.set_weights([bn.gamma, bn.beta, bn.running_mean, bn.running_var])
-    return layer
-
-
-def batchnorm_from_keras(layer, name="bn"):
-    """An mlplib :class:`~mlplib.batchnorm.BatchNorm` (``unbiased=False``) with the
-    weights and moving statistics of a built, 2-D ``layers.BatchNormalization``."""
-    from .batchnorm import BatchNorm
-
-    weights = layer.get_weights()
-    if len(weights) != 4 or layer.axis not in (-1, [-1], 1, [1]):
-        raise ValueError(
-            "batchnorm_from_keras needs a built BatchNormalization over the last axis "
-            "with center=True and scale=True (gamma, beta, moving mean and variance)"
-        )
-    gamma, beta, mean, var = weights
-    bn = BatchNorm(len(gamma), layer.momentum, layer.epsilon, False, gamma.dtype, name)
-    bn.gamma[...], bn.beta[...] = gamma, beta
-    bn.running_mean[...], bn.running_var[...] = mean, var
-    return bn
-
-
-def dropout_to_torch(drop):
-    """``nn.Dropout(p=rate)`` (its own random masks)."""
-    return framework("torch").nn.Dropout(p=drop.rate)
-
-
-def dropout_to_keras(drop):
-    """``layers.Dropout(rate)`` (its own random masks)."""
-    return framework("keras").layers.Dropout(drop.rate)
-
-
-def dropout_from_framework(layer, seed=0, name="dropout"):
-    """An mlplib :class:`~mlplib.dropout.Dropout` with the rate of a PyTorch
-    ``nn.Dropout`` (``p``) or a Keras ``layers.Dropout`` (``rate``)."""
-    from .dropout import Dropout
-
-    rate = getattr(layer, "p", getattr(layer, "rate", None))
-    if rate is None:
-        raise ValueError(f"{type(layer).__name__} is not nn.Dropout or layers.Dropout")
-    return Dropout(float(rate), seed=seed, name=name)
