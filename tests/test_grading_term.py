@@ -9,6 +9,7 @@ import hashlib
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 
 import nbformat
@@ -71,6 +72,18 @@ def canvas_name(sid, sub_id, late=False):
     return f"{last}{first}{'_LATE' if late else ''}_{sid}_{sub_id}_99_tiny.ipynb"
 
 
+def committed(tmp, stem):
+    """The chapter as last committed (a chapter being edited in the working tree may be
+    mid-update), copied to ``tmp/chapters``; the working tree's copy outside git."""
+    rel = f"chapters/{stem}.ipynb"
+    shown = subprocess.run(["git", "-C", str(ROOT), "show", f"HEAD:{rel}"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    path = tmp / rel
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(shown.stdout if shown.returncode == 0 else (ROOT / rel).read_text())
+    return path
+
+
 def build_class(tmp):
     roster = tmp / "roster.csv"
     lines = ["Student,ID,SIS User ID,SIS Login ID,Section,Email"]
@@ -79,7 +92,7 @@ def build_class(tmp):
         lines.append(f'"{last}, {first}",{sid},{sid[1:]},{first},A,{first}@uni.example')
     roster.write_text("\n".join(lines) + "\n")
     variants = lms.read_roster(roster)
-    built = student_edition.build([TINY, ROOT / "chapters" / "08_data_parallel.ipynb"],
+    built = student_edition.build([TINY, committed(tmp, "08_data_parallel")],
                                   tmp / "edition", roster=variants,
                                   key=make_fixtures.KEY)  # fmt: skip
     assert len(built) == 2 * len(STUDENTS)
@@ -259,7 +272,7 @@ def test_chapter_8_runs_its_processes_over_loopback(term, tmp_path):
     nbformat.write(nb, tmp_path / name)
     chapter_8 = grader.Settings(
         chapter="08_data_parallel", roster=settings.roster, jobs=1, cell_timeout=120,
-        timeout=300, key=make_fixtures.KEY,
+        timeout=300, key=make_fixtures.KEY, chapters_dir=tmp / "chapters",
     )  # fmt: skip
     (row,) = grader.grade_folder(tmp_path, chapter_8, log=lambda *a: None)
     assert row["student"] == "50003" and row["status"] == "complete"
