@@ -106,7 +106,8 @@ def test_colab_cell_check_reports_a_stale_url(tmp_path):
 def test_notebook_is_executed_with_clean_outputs(path):
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
-        if cell.source.strip():
+        stripped = "check" in cell.metadata.get("tags", [])  # tools/execute.py empties
+        if cell.source.strip() and not stripped:
             assert cell.execution_count is not None, (
                 f"{path.name}: code cell {i} never executed (make execute)"
             )

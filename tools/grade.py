@@ -104,8 +104,7 @@ def main(argv=None):
     took = time.monotonic() - start
     print(reports.summary(rows))
     print(
-        f"wrote {', '.join(map(str, written))} ({len(rows)} submissions, "
-        f"{took:.0f} s)"
+        f"wrote {', '.join(map(str, written))} ({len(rows)} submissions, {took:.0f} s)"
     )
     return 0
 

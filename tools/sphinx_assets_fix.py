@@ -31,8 +31,22 @@ ICON = re.compile(
     r"""<(?P<tag>i|span)(?P<before>[^>]*?)\sclass="(?P<cls>[^"]*\bfa-[^"]*)"(?P<after>[^>]*)>"""
     r"""\s*</(?P=tag)>"""
 )
-PACKS = {"fab": "brands", "fa-brands": "brands", "far": "regular", "fa-regular": "regular"}
-STYLE_CLASSES = {"fa", "fas", "fab", "far", "fa-solid", "fa-brands", "fa-regular", "fa-fw"}
+PACKS = {
+    "fab": "brands",
+    "fa-brands": "brands",
+    "far": "regular",
+    "fa-regular": "regular",
+}
+STYLE_CLASSES = {
+    "fa",
+    "fas",
+    "fab",
+    "far",
+    "fa-solid",
+    "fa-brands",
+    "fa-regular",
+    "fa-fw",
+}
 MATHJAX_TAGS = re.compile(
     r"""<script>window\.MathJax = .*?</script>\s*"""
     r"""|<script[^>]*mathjax/tex-chtml\.js[^>]*></script>\s*""",
