@@ -26,13 +26,19 @@ def torch_uniform(n_in, n_out, rng):
 
 def glorot_uniform(n_in, n_out, rng):
     """Keras ``Dense`` default (Glorot & Bengio 2010): W uniform in
-    ``±sqrt(6 / (n_in + n_out))``, b = 0."""
+    ``±sqrt(6 / (n_in + n_out))``, b = 0.
+
+    Printed in chapters/06_deep_training.
+    """
     limit = np.sqrt(6 / (n_in + n_out))
     return rng.uniform(-limit, limit, (n_in, n_out)), np.zeros(n_out)
 
 
 def he_normal(n_in, n_out, rng):
-    """He et al. (2015): W normal with mean 0 and variance ``2 / n_in``, b = 0."""
+    """He et al. (2015): W normal with mean 0 and variance ``2 / n_in``, b = 0.
+
+    Printed in chapters/06_deep_training.
+    """
     return rng.normal(0.0, np.sqrt(2 / n_in), (n_in, n_out)), np.zeros(n_out)
 
 

@@ -59,7 +59,7 @@ from .cost import (
 from .ddp import ddp_fit
 from .processes import THREAD_VARIABLES, Cluster, RankError
 from .shards import combine_gradients, scaled_lr, shard
-from .training import fit, fit_params, synthetic_data
+from .training import fit, fit_params, rank_gradients, synthetic_data
 
 __all__ = [
     "ALGORITHMS",
@@ -73,6 +73,7 @@ __all__ = [
     "combine_gradients",
     "ddp_fit",
     "fit",
+    "rank_gradients",
     "fit_alpha_beta",
     "fit_params",
     "measure_alpha_beta",

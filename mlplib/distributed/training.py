@@ -41,12 +41,11 @@ def fit(
         start, E_sum, compute_s, comm_s = time.perf_counter(), 0.0, 0.0, 0.0
         batches = list(data.minibatches(X.shape[0], batch_size, seed=[seed, epoch]))
         for idx in batches:
-            mine = shard(idx, p)[r]
             t0 = time.perf_counter()
-            E_mine, grads = _local_gradients(model, loss, X[mine], T[mine])
+            E_mine, grads, weight = rank_gradients(model, loss, X, T, idx, p, r)
             E_sum, t1 = E_sum + E_mine, time.perf_counter()
             if p > 1:
-                allreduce_gradients(grads, weight=mine.size / idx.size, group=group)
+                allreduce_gradients(grads, weight=weight, group=group)
             compute_s, comm_s = compute_s + t1 - t0, comm_s + time.perf_counter() - t1
             if lr is not None:
                 optimizer.lr = lr(step)
@@ -69,6 +68,18 @@ def _check_fit(model, X, T, loss, p, group, batch_size, epochs, seed):
             {**setup, "seed": seed}, "data size and training arguments", group
         )
     return loss, X, T
+
+
+def rank_gradients(model, loss, X, T, idx, p, r):
+    """Rank ``r``'s part of the global batch ``idx`` of ``p`` ranks: the loss *sum*
+    over its shard B_r, the gradients of the shard's mean loss, and the weight
+    |B_r|/|B| that the all-reduce gives them.
+
+    Printed in chapters/08_data_parallel.
+    """
+    mine = shard(idx, p)[r]
+    E_mine, grads = _local_gradients(model, loss, X[mine], T[mine])
+    return E_mine, grads, mine.size / idx.size
 
 
 def _local_gradients(model, loss, X, T):

@@ -13,7 +13,7 @@ import contextlib
 import statistics
 import time
 
-from ..errors import check_int
+from ..errors import check_int, checked
 
 try:  # module attributes, so that tests can replace them
     from array_api_compat import is_cupy_array, is_torch_array
@@ -56,11 +56,12 @@ def _flatten(value):
     return [value]
 
 
-def _check_counts(warmup, repeats):
+def _check_counts(fn, *args, warmup=1, repeats=5, sync=True):
     check_int(repeats, "repeats", "time_call")
     check_int(warmup, "warmup", "time_call", minimum=0)
 
 
+@checked(_check_counts)
 def time_call(fn, *args, warmup=1, repeats=5, sync=True):
     """Time ``fn(*args)``: ``warmup`` untimed calls, then ``repeats`` timed ones.
 
@@ -70,7 +71,6 @@ def time_call(fn, *args, warmup=1, repeats=5, sync=True):
 
     Printed in chapters/07_blas_gpu.
     """
-    _check_counts(warmup, repeats)
     wait = synchronize if sync else (lambda *a: 0)
     for _ in range(warmup):
         wait(*_flatten(fn(*args)), *args)
