@@ -57,7 +57,8 @@ def test_ex4_precision_recall_agrees_with_mlplibs_accuracy():
     precision, recall = ch05.precision_recall(**case)
     counts = np.bincount(case["t"], minlength=len(recall))
     hits = (recall * counts).sum()
-    assert hits / len(case["t"]) == pytest.approx(training.accuracy(case["Y"], case["t"]))
+    accuracy = training.accuracy(case["Y"], case["t"])
+    assert hits / len(case["t"]) == pytest.approx(accuracy)
     assert np.all(precision >= 0) and np.any(precision == 0)
 
 
