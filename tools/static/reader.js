@@ -107,7 +107,7 @@ function fitDisplayMath() {
 // 5. Whatever scrolls sideways shows it: a fade at the edge where more is hidden.
 function markScrollers() {
   const candidates = "main pre, main .cell_output, main .pst-scrollable-table-container, "
-    + "main mjx-container[display='true'], main div.math, main table";
+    + "main div.output, main mjx-container[display='true'], main div.math, main table";
   document.querySelectorAll(candidates).forEach((el) => {
     const scrolls = el.scrollWidth > el.clientWidth + 1
       && ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
