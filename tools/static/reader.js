@@ -65,16 +65,23 @@ function nameSolutionButtons() {
 // 3. Accessible names that match the visible text (WCAG 2.5.3): drop an aria-label that
 // the visible text does not contain (the search button reads "Search Ctrl+K"; a hidden
 // code cell's toggle reads "Show code cell source").
+// The text a reader sees: an inlined icon's <title> and aria-hidden parts are not.
+function visibleText(el) {
+  const copy = el.cloneNode(true);
+  copy.querySelectorAll("svg, [aria-hidden='true']").forEach((e) => e.remove());
+  return copy.textContent.replace(/\s+/g, " ").trim();
+}
+
 function matchNamesToText() {
   document.querySelectorAll("button[aria-label], summary[aria-label]").forEach((el) => {
-    const text = el.textContent.replace(/\s+/g, " ").trim().toLowerCase();
+    const text = visibleText(el).toLowerCase();
     const label = el.getAttribute("aria-label").trim().toLowerCase();
     if (text && !text.includes(label)) el.removeAttribute("aria-label");
   });
   // A button showing only an icon is named by its tooltip (the theme's colour mode).
   document.querySelectorAll("button").forEach((button) => {
     const tip = button.getAttribute("data-bs-title") || button.getAttribute("title");
-    if (!button.textContent.trim() && !button.getAttribute("aria-label") && tip) {
+    if (!visibleText(button) && !button.getAttribute("aria-label") && tip) {
       button.setAttribute("aria-label", tip);
     }
   });
@@ -145,7 +152,7 @@ function zoomableFigures() {
     img.replaceWith(button);
     button.appendChild(img);
     button.addEventListener("click", () => {
-      big.src = img.currentSrc || img.src;
+      big.src = img.getAttribute("src");
       big.alt = img.alt;
       big.style.width = `${img.naturalWidth}px`;
       dialog.showModal();
@@ -176,4 +183,45 @@ window.addEventListener("load", () => {
     clearTimeout(pending);
     pending = setTimeout(fitDisplayMath, 150);
   });
+});
+
+// 7. Search result snippets are cut from the page's HTML before MathJax has set it, so
+// they would show TeX ("N \\times n_L"). Each math element's TeX becomes plain text
+// first: symbols as Unicode ("N × n_L"), \\frac{a}{b} as (a)/(b), other commands and
+// braces dropped (\\mathbf{x} reads x). searchtools.js loads after this file and calls
+// Search.htmlToText by name; its search starts when the DOM is ready, after this
+// listener (registered first) has wrapped the function.
+const TEX_SYMBOLS = {
+  times: "×", cdot: "·", pm: "±", le: "≤", leq: "≤", ge: "≥", geq: "≥", ne: "≠",
+  neq: "≠", approx: "≈", sim: "∼", to: "→", rightarrow: "→", leftarrow: "←",
+  infty: "∞", partial: "∂", nabla: "∇", sum: "∑", prod: "∏", odot: "⊙", in: "∈",
+  ldots: "…", dots: "…", cdots: "⋯", sqrt: "√", top: "⊤", ell: "ℓ", alpha: "α",
+  beta: "β", gamma: "γ", delta: "δ", Delta: "Δ", epsilon: "ε", varepsilon: "ε",
+  eta: "η", theta: "θ", kappa: "κ", lambda: "λ", mu: "μ", rho: "ρ", sigma: "σ",
+  tau: "τ", phi: "φ", psi: "ψ", omega: "ω", log: "log", ln: "ln", exp: "exp",
+  max: "max", min: "min", tanh: "tanh",
+};
+
+function texToText(tex) {
+  let s = tex.replace(/\\\(|\\\)|\\\[|\\\]|\$\$/g, " ");
+  for (let i = 0; i < 4; i++) {  // innermost groups first: \\frac{\\mathbf{x}}{2}
+    s = s.replace(/\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "($1)/($2)");
+    s = s.replace(/\\(?!frac)([a-zA-Z]+)\s*\{([^{}]*)\}/g, (_, name, arg) =>
+      (TEX_SYMBOLS[name] ?? "") + arg);
+  }
+  s = s.replace(/\\([a-zA-Z]+)/g, (_, name) => TEX_SYMBOLS[name] ?? "");
+  s = s.replace(/\\./g, " ").replace(/[{}&]/g, "");
+  return s.replace(/\s+/g, " ").trim();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof Search === "undefined" || !Search.htmlToText) return;
+  const htmlToText = Search.htmlToText;
+  Search.htmlToText = (html, anchor) => {
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    doc.querySelectorAll(".math").forEach((el) => {
+      el.textContent = ` ${texToText(el.textContent)} `;
+    });
+    return htmlToText(doc.documentElement.outerHTML, anchor);
+  };
 });
