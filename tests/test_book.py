@@ -5,6 +5,7 @@ Reads `_build/html` (`make book`), or BOOK_HTML_DIR. See tests/test_browser.py f
 reader's view.
 """
 
+import importlib.util
 import os
 import pathlib
 import re
@@ -13,6 +14,7 @@ import urllib.parse
 import pytest
 from browser_server import (
     BOOK,
+    ROOT,
     all_pages,
     content_pages,
     require_book,
@@ -200,6 +202,76 @@ def test_no_page_loads_the_icon_font_script(book):
         ]
         if icons:
             found.append(f"{page}: icons left to the script: {icons[:3]}")
+    assert not found, "\n".join(found)
+
+
+def load_assets_fix():
+    """tools/sphinx_assets_fix.py, whose page rewrites these tests check."""
+    spec = importlib.util.spec_from_file_location(
+        "sphinx_assets_fix", ROOT / "tools" / "sphinx_assets_fix.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_unwrapped_code_tokens_keep_their_colour(book):
+    """The extension unwraps Pygments' name, punctuation and whitespace spans; that is
+    invisible only while both code styles colour them as the block's own text."""
+    plain = load_assets_fix().PLAIN_CLASSES
+    css = (BOOK / "_static" / "pygments.css").read_text()
+    found = []
+    for theme in ("light", "dark"):
+        scope = rf'html\[data-theme="{theme}"\] \.highlight'
+        base = re.search(scope + r" \{[^}]*?color: (#\w+)", css)
+        assert base, f"no text colour for {theme} code blocks in pygments.css"
+        for cls in plain:
+            own = re.search(scope + rf" \.{cls} \{{([^}}]*)\}}", css)
+            if own and own[1].strip() != f"color: {base[1]}":
+                found.append(f"{theme}: .{cls} is styled {own[1].strip()!r}")
+    for page in content_pages():
+        if re.search(
+            r'<span class="[npw]">', (BOOK / page).read_text(encoding="utf-8")
+        ):
+            found.append(f"{page}: keeps a plain code token span")
+    assert not found, "\n".join(found)
+
+
+def test_only_the_search_page_loads_the_search_index(book):
+    """The search field submits to search.html (search-as-you-type is off), so no other
+    page downloads searchindex.js; the search page still loads it and searchtools.js."""
+    found = []
+    for page in all_pages():
+        scripts = [s.get("src", "") for s in parse(page).find_all("script")]
+        loads = {
+            n for n in ("searchindex.js", "searchtools.js") for s in scripts if n in s
+        }
+        if page == "search.html" and len(loads) < 2:
+            found.append(f"search.html loads only {sorted(loads)}")
+        elif page != "search.html" and loads:
+            found.append(f"{page} loads {sorted(loads)}")
+    assert not found, "\n".join(found)
+
+
+def test_admonition_icons_are_masks_not_the_icon_font(book):
+    """A box's title icon (an exercise's pencil, a note's circle) is drawn as a CSS mask
+    of the theme's own SVG path (tools/sphinx_assets_fix.py), so that a page with an
+    exercise does not load Font Awesome's 156 KB fa-solid-900.woff2 for one glyph."""
+    assets_fix = load_assets_fix()
+    found = []
+    for page in all_pages():
+        soup = parse(page)
+        boxes = soup.select("div.admonition")
+        if not boxes:
+            continue
+        style = "\n".join(tag.get_text() for tag in soup.find_all("style"))
+        if "content: '' !important" not in style:
+            found.append(f"{page}: admonition icons left to the icon font")
+        for selector in assets_fix.ADMONITION_ICONS:
+            used = any(f".{c}" == selector for box in boxes for c in box["class"])
+            rule = f'.admonition{selector} {{ --nnfs-icon: url("data:image/svg+xml,'
+            if used and rule not in style:
+                found.append(f"{page}: no icon for .admonition{selector}")
     assert not found, "\n".join(found)
 
 

@@ -15,12 +15,30 @@
    is read from that same script, so the icons are the theme's), and the script goes.
 3. MathJax only where there is math: a page with no math element loses MathJax's
    configuration and script (Jupyter Book 1 adds them to pages without math too).
+4. No 156 KB icon font for a box's title icon: pydata-sphinx-theme draws an
+   admonition's icon (an exercise's pencil, a dropdown's bell) as a Font Awesome glyph
+   in ``.admonition-title::after``, so every page with an exercise loads
+   ``fa-solid-900.woff2``. Each page gets a small style block that draws the same
+   icons, from the same path data, as CSS masks instead.
+5. Search scripts only on the search page. pydata-sphinx-theme loads ``searchtools.js``,
+   ``language_data.js`` and the whole ``searchindex.js`` (135 KB together) on every page
+   for its search-as-you-type option, which this book leaves off: the search field
+   submits to ``search.html``, which loads them itself.
+6. Code without colourless spans. Pygments wraps every name, punctuation mark and run of
+   spaces in a ``<span class="n|p|w">`` that both of the theme's code styles (light and
+   dark) colour exactly as the code block's own text; a code-heavy chapter carries
+   150 KB of them. They are unwrapped; ``tests/test_book.py`` checks that the styles
+   still agree.
+7. Figures without surplus digits: matplotlib writes SVG coordinates with six decimals
+   (a millionth of a point); rounded to a tenth of a point, a figure looks the same at
+   any zoom and a contour plot weighs a fifth less.
 """
 
 import functools
 import html
 import pathlib
 import re
+import urllib.parse
 
 FA_SCRIPT = "_static/scripts/fontawesome.js"
 FA_TAG = re.compile(
@@ -52,7 +70,28 @@ MATHJAX_TAGS = re.compile(
     r"""|<script[^>]*mathjax/tex-chtml\.js[^>]*></script>\s*""",
     re.S,
 )
+SEARCH_TAGS = re.compile(
+    r"""<script src="[^"]*(?:searchtools\.js|language_data\.js|searchindex\.js)"""
+    r"""[^"]*"></script>\s*"""
+)
+HIGHLIGHT = re.compile(r'<div class="highlight"><pre>.*?</pre></div>', re.S)
+PLAIN_CLASSES = ("n", "p", "w")  # Pygments' Name, Punctuation, Whitespace
+PLAIN_TOKEN = re.compile(rf'<span class="(?:{"|".join(PLAIN_CLASSES)})">([^<]*)</span>')
+SVG_ATTRIBUTE = re.compile(r'="[^"]*"')  # numbers in attributes only, never in labels
+SVG_DIGITS = re.compile(r"(\d\.\d)\d+")
 HAS_MATH = re.compile(r"""class="[^"]*\bmath\b""")
+# The admonition classes of this book and their icons (pydata-sphinx-theme's choice;
+# sphinx-exercise's pencil for exercises); any other admonition gets the default bell.
+ADMONITION_ICONS = {
+    "": "bell",
+    ".exercise": "pencil",
+    ".note": "circle-info",
+    ".error": "circle-xmark",
+    ".hint": "lightbulb",
+    ".tip": "lightbulb",
+    ".warning": "triangle-exclamation",
+    ".important": "circle-exclamation",
+}
 
 
 def add_js_file_once(add_js_file):
@@ -103,8 +142,34 @@ def inline_icon(match, packs):
     )
 
 
-def rewrite_page(text, packs):
+@functools.cache
+def admonition_style(script_path):
+    """A <style> block drawing the admonition icons as masks of their SVG paths."""
+    solid = icon_packs(script_path)["solid"]
+    rules = [
+        ".admonition > .admonition-title::after { content: '' !important;"
+        " font: inherit !important; background-color: currentColor;"
+        " -webkit-mask: var(--nnfs-icon) center / contain no-repeat;"
+        " mask: var(--nnfs-icon) center / contain no-repeat; }"
+    ]
+    for selector, name in ADMONITION_ICONS.items():
+        width, height, path = solid[name]
+        svg = (
+            f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}'>"
+            f"<path d='{path}'/></svg>"
+        )
+        url = "data:image/svg+xml," + urllib.parse.quote(svg, safe=" /=:'")
+        rules.append(f'.admonition{selector} {{ --nnfs-icon: url("{url}"); }}')
+    return "<style>\n" + "\n".join(rules) + "\n</style>\n"
+
+
+def rewrite_page(text, packs, style="", search_page=False):
     text = FA_TAG.sub("", text)
+    if not search_page:
+        text = SEARCH_TAGS.sub("", text)
+    text = HIGHLIGHT.sub(lambda m: PLAIN_TOKEN.sub(r"\1", m[0]), text)
+    if style and "admonition-title" in text and style not in text:
+        text = text.replace("</head>", style + "</head>", 1)
     text = ICON.sub(lambda m: inline_icon(m, packs), text)
     if not HAS_MATH.search(text):
         text = MATHJAX_TAGS.sub("", text)
@@ -119,11 +184,18 @@ def rewrite_pages(app, exception):
     if not script.is_file():
         return
     packs = icon_packs(str(script))
+    style = admonition_style(str(script))
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        new = rewrite_page(text, packs)
+        search_page = page == out / "search.html"
+        new = rewrite_page(text, packs, style, search_page)
         if new != text:
             page.write_text(new, encoding="utf-8")
+    for figure in (out / "_images").glob("*.svg"):
+        text = figure.read_text(encoding="utf-8")
+        new = SVG_ATTRIBUTE.sub(lambda m: SVG_DIGITS.sub(r"\1", m[0]), text)
+        if new != text:
+            figure.write_text(new, encoding="utf-8")
 
 
 def setup(app):
