@@ -125,7 +125,7 @@ def _draw_operation(ax, v, pos):
         ax.annotate("", xy=(ox - R, oy), xytext=(cx + BOX_W / 2, cy), arrowprops=ARROW)
     ax.annotate("", xy=(x - BOX_W / 2, y), xytext=(ox + R, oy), arrowprops=ARROW)
     ax.add_patch(Circle((ox, oy), R, facecolor="#fdf2d0", edgecolor="0.3", zorder=3))
-    ax.text(ox, oy, v.op, fontsize=7 if len(v.op) < 4 else 6, **CENTRED)
+    ax.text(ox, oy, v.op, fontsize=8 if len(v.op) < 4 else 7.5, **CENTRED)
 
 
 def _draw_value(ax, v, xy, show_grad, precision):
@@ -144,9 +144,9 @@ def _draw_value(ax, v, xy, show_grad, precision):
     ax.add_patch(box)
     lines = [_label(v), f"{v.data:.{precision}g}"]
     text = "\n".join(line for line in lines if line)
-    ax.text(x, y + 0.14, text, fontsize=7, **CENTRED)
+    ax.text(x, y + 0.14, text, fontsize=8, **CENTRED)
     if show_grad:
         grad = f"∇ {v.grad:.{precision}g}"
         ax.text(
-            x, y - 0.31, grad, fontsize=7, color="#b2182b", style="italic", **CENTRED
+            x, y - 0.31, grad, fontsize=8, color="#b2182b", style="italic", **CENTRED
         )
