@@ -42,7 +42,7 @@ def diverges(h, lr, steps=400):
 def test_ex1_the_limit_is_where_mlplib_starts_to_diverge(variant):
     d = inputs("ch04-ex1", variant)
     lr_max = ch04.ex1_answer(d)["lr_max"]
-    assert not diverges(d["h"], 0.99 * lr_max) and diverges(d["h"], 1.01 * lr_max)
+    assert not diverges(d["c"], 0.99 * lr_max) and diverges(d["c"], 1.01 * lr_max)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -26,21 +26,21 @@ def ex2_mistake(d, mistake=None):
 
 def ex1_data(rng):
     if rng is None:
-        return {"h": [0.5, 8.0]}
-    return {"h": [float(rng.choice([0.25, 0.5, 1.0])), float(rng.integers(4, 21))]}
+        return {"c": [0.5, 8.0]}
+    return {"c": [float(rng.choice([0.25, 0.5, 1.0])), float(rng.integers(4, 21))]}
 
 
 def ex1_answer(d):
-    return {"lr_max": 2 / max(d["h"])}
+    return {"lr_max": 2 / max(d["c"])}
 
 
 def ex1_mistake(d, name):
-    h, h_max, h_min = d["h"], max(d["h"]), min(d["h"])
+    c, c_max, c_min = d["c"], max(d["c"]), min(d["c"])
     lr = {
-        "factor 0": 1 / h_max,
-        "flat": 2 / h_min,
-        "both": 1 / h_min,
-        "best rate": 2 / sum(h),
+        "factor 0": 1 / c_max,
+        "flat": 2 / c_min,
+        "both": 1 / c_min,
+        "best rate": 2 / sum(c),
     }[name]
     return {"lr_max": lr}
 
@@ -48,8 +48,8 @@ def ex1_mistake(d, name):
 EX1 = Mistakes(
     ex1_mistake,
     {
-        "factor 0": "At that rate the steep factor 1 - lr h is 0, the fastest decay; "
-        "divergence starts where the factor passes -1.",
+        "factor 0": "At that rate the steep factor 1 - lr c_max is 0, the fastest "
+        "decay; divergence starts where the factor passes -1.",
         "flat": "That is the limit of the flat direction; the steep one diverges "
         "first.",
         "both": "Use the steepest curvature, and the factor -1, not 0.",
@@ -58,7 +58,7 @@ EX1 = Mistakes(
     },
 )
 EX1_GENERAL = {
-    "lr_max": "Each step multiplies theta_i by 1 - lr h_i: find the rate "
+    "lr_max": "Each step multiplies theta_i by 1 - lr c_i: find the rate "
     "at which one factor leaves [-1, 1]."
 }
 
@@ -184,7 +184,7 @@ EXERCISES = [
         difficulty="warm-up",
         minutes=10,
         points=1,
-        version=2,
+        version=3,
     ),
     Value(
         "ch04-ex2",
