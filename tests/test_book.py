@@ -5,6 +5,7 @@ Reads `_build/html` (`make book`), or BOOK_HTML_DIR. See tests/test_browser.py f
 reader's view.
 """
 
+import functools
 import importlib.util
 import os
 import pathlib
@@ -205,6 +206,7 @@ def test_no_page_loads_the_icon_font_script(book):
     assert not found, "\n".join(found)
 
 
+@functools.cache
 def load_assets_fix():
     """tools/sphinx_assets_fix.py, whose page rewrites these tests check."""
     spec = importlib.util.spec_from_file_location(
@@ -218,21 +220,19 @@ def load_assets_fix():
 def test_unwrapped_code_tokens_keep_their_colour(book):
     """The extension unwraps Pygments' name, punctuation and whitespace spans; that is
     invisible only while both code styles colour them as the block's own text."""
-    plain = load_assets_fix().PLAIN_CLASSES
+    assets_fix = load_assets_fix()
     css = (BOOK / "_static" / "pygments.css").read_text()
     found = []
     for theme in ("light", "dark"):
         scope = rf'html\[data-theme="{theme}"\] \.highlight'
         base = re.search(scope + r" \{[^}]*?color: (#\w+)", css)
         assert base, f"no text colour for {theme} code blocks in pygments.css"
-        for cls in plain:
+        for cls in assets_fix.PLAIN_CLASSES:
             own = re.search(scope + rf" \.{cls} \{{([^}}]*)\}}", css)
             if own and own[1].strip() != f"color: {base[1]}":
                 found.append(f"{theme}: .{cls} is styled {own[1].strip()!r}")
     for page in content_pages():
-        if re.search(
-            r'<span class="[npw]">', (BOOK / page).read_text(encoding="utf-8")
-        ):
+        if assets_fix.PLAIN_TOKEN.search((BOOK / page).read_text(encoding="utf-8")):
             found.append(f"{page}: keeps a plain code token span")
     assert not found, "\n".join(found)
 
