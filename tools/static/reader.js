@@ -186,9 +186,9 @@ window.addEventListener("load", () => {
 });
 
 // 7. Search result snippets are cut from the page's HTML before MathJax has set it, so
-// they would show TeX ("N \\times n_L"). Each math element's TeX becomes plain text
-// first: symbols as Unicode ("N × n_L"), \\frac{a}{b} as (a)/(b), other commands and
-// braces dropped (\\mathbf{x} reads x). searchtools.js loads after this file and calls
+// they would show TeX ("N \times n_L"). Each math element's TeX becomes plain text
+// first: symbols as Unicode ("N × n_L"), \frac{a}{b} as (a)/(b), other commands and
+// braces dropped (\mathbf{x} reads x). searchtools.js loads after this file and calls
 // Search.htmlToText by name; its search starts when the DOM is ready, after this
 // listener (registered first) has wrapped the function.
 const TEX_SYMBOLS = {
@@ -204,7 +204,7 @@ const TEX_SYMBOLS = {
 
 function texToText(tex) {
   let s = tex.replace(/\\\(|\\\)|\\\[|\\\]|\$\$/g, " ");
-  for (let i = 0; i < 4; i++) {  // innermost groups first: \\frac{\\mathbf{x}}{2}
+  for (let i = 0; i < 4; i++) {  // innermost groups first: \frac{\mathbf{x}}{2}
     s = s.replace(/\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "($1)/($2)");
     s = s.replace(/\\(?!frac)([a-zA-Z]+)\s*\{([^{}]*)\}/g, (_, name, arg) =>
       (TEX_SYMBOLS[name] ?? "") + arg);
